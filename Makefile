@@ -1,0 +1,29 @@
+# infogan-edu: the two commands a newcomer needs.
+#   make lab    set up (first time only), then open JupyterLab on notebooks/ at lesson 00
+#   make test   set up (first time only), then lint, unit tests, and nbval over every notebook
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+LAB_ARGS ?=
+NBVAL    := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
+
+.PHONY: setup lab test test-unit test-notebooks clean-venv
+
+setup: $(STAMP)
+
+# Re-run the installer only when the package's requirements change.
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh $(VENV)
+	@touch $@
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+		--LabApp.default_url=/lab/tree/00_setup.ipynb $(LAB_ARGS)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest $(NBVAL) notebooks exercises/solutions
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,173 @@
+"""Command line: train, resume, evaluate and export InfoGAN runs.
+
+    python -m infogan_edu train --dataset mnist --preset cpu --seed 0 --out runs/cpu-s0
+    python -m infogan_edu train --out runs/cpu-s0 --resume          # continue after Ctrl-C / SIGTERM
+    python -m infogan_edu eval runs/cpu-s0/checkpoint.pt
+    python -m infogan_edu export runs/cpu-s0/checkpoint.pt --out infogan_edu/checkpoints/mnist_cpu.pt
+
+Errors a user can cause (a wrong path, missing data, a corrupt or foreign checkpoint, NaN) end in
+one line that says what happened and what to do, with exit status 2, 3 or 130 (interrupted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .checkpoint import CheckpointError, export_weights, load_file
+from .config import PRESET_ENV, PRESETS, get_preset, pick_device, select_preset
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m infogan_edu",
+        description="Train and evaluate InfoGAN (Chen et al. 2016) on MNIST or Fashion-MNIST.",
+    )
+    p.add_argument("--version", action="version", version=f"infogan-edu {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a preset, writing DIR/checkpoint.pt and DIR/summary.json")
+    t.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"], help="training data")
+    t.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=None,
+        help=f"'paper' (full width, GPU) or 'cpu' (quarter width); default: by device, or ${PRESET_ENV}",
+    )
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--out", required=True, type=Path, help="output folder for checkpoint.pt and summary.json")
+    t.add_argument("--steps", type=int, default=None, help="total training steps (default: the preset's)")
+    t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    t.add_argument("--data-root", type=Path, default=None, help="folder holding mnist/ (default: search)")
+    t.add_argument("--lambda0", action="store_true", help="the lambda = 0 control: G gets no L_I gradient")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    e = sub.add_parser("eval", help="test accuracy (Hungarian), NMI and the final L_I of a checkpoint")
+    e.add_argument("checkpoint", type=Path)
+    e.add_argument("--data-root", type=Path, default=None)
+
+    x = sub.add_parser("export", help="write a small fp16 copy of a checkpoint plus a JSON with its SHA-256")
+    x.add_argument("checkpoint", type=Path)
+    x.add_argument("--out", required=True, type=Path)
+    x.add_argument("--command", default="", help="the command that trained it, recorded in the JSON")
+    x.add_argument("--data-root", type=Path, default=None)
+    return p
+
+
+def _load_data(dataset: str, root: Path | None):
+    from .data import load_dataset
+
+    x_train, _ = load_dataset(dataset, "train", root=root)
+    x_test, y_test = load_dataset(dataset, "test", root=root)
+    return x_train, x_test, y_test
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .train import Trainer
+
+    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
+    ckpt = args.out / "checkpoint.pt"
+    if args.resume:
+        overrides = {"steps": args.steps} if args.steps else {}
+        trainer = Trainer.resume(ckpt, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress, **overrides)
+        print(f"resuming {ckpt} at step {trainer.step} of {trainer.config.steps}")
+    else:
+        if ckpt.exists():
+            print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
+            return 2
+        overrides = {"seed": args.seed, "dataset": args.dataset}
+        if args.steps:
+            overrides["steps"] = args.steps
+        if args.lambda0:
+            overrides["info_to_generator"] = False
+        config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
+        trainer = Trainer(config, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress)
+    cfg = trainer.config
+    print(f"preset={cfg.preset} device={trainer.device} seed={cfg.seed} steps={cfg.steps} batch={cfg.batch_size}")
+    trainer.train()
+    h = trainer.history
+    summary = {
+        "preset": cfg.preset,
+        "dataset": cfg.dataset,
+        "seed": cfg.seed,
+        "steps": trainer.step,
+        "device": str(trainer.device),
+        "machine": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "train_seconds": round(trainer.train_seconds, 1),
+        "test_accuracy": h.accuracy[-1] if h.accuracy else None,
+        "nmi": h.nmi[-1] if h.nmi else None,
+        "li_cat_final": h.li_cat[-1] if h.li_cat else None,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .data import load_dataset
+    from .metrics import evaluate
+    from .pretrained import model_from_checkpoint
+
+    ckpt = load_file(args.checkpoint)
+    model = model_from_checkpoint(ckpt, args.checkpoint).to(pick_device())
+    x_test, y_test = load_dataset(ckpt["config"].get("dataset", "mnist"), "test", root=args.data_root)
+    scores = evaluate(model, x_test, y_test)
+    hist = ckpt.get("history", {})
+    li = hist.get("li_cat", [])
+    print(f"checkpoint: {args.checkpoint} (step {ckpt['step']}, preset {ckpt['config'].get('preset')})")
+    print(f"test accuracy (Hungarian): {scores.accuracy:.4f}")
+    print(f"NMI: {scores.nmi:.4f}   ARI: {scores.ari:.4f}")
+    print(f"final L_I (categorical, nats): {li[-1]:.4f}" if li else "final L_I: not recorded in this checkpoint")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .data import load_dataset
+    from .metrics import evaluate
+    from .pretrained import model_from_checkpoint
+
+    ckpt = load_file(args.checkpoint)
+    model = model_from_checkpoint(ckpt, args.checkpoint)
+    x_test, y_test = load_dataset(ckpt["config"].get("dataset", "mnist"), "test", root=args.data_root)
+    scores = evaluate(model, x_test, y_test)
+    hist = ckpt.get("history", {})
+    provenance = {
+        "command": args.command,
+        "preset": ckpt["config"]["preset"],
+        "seed": ckpt["config"]["seed"],
+        "steps": ckpt["step"],
+        "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
+        "device": "cpu" if not torch.cuda.is_available() else torch.cuda.get_device_name(),
+        "test_accuracy": round(scores.accuracy, 4),
+        "nmi": round(scores.nmi, 4),
+        "li_cat_final": round(hist["li_cat"][-1], 4) if hist.get("li_cat") else None,
+        "date": time.strftime("%Y-%m-%d"),
+        "torch": torch.__version__,
+    }
+    meta = export_weights(ckpt, args.out, provenance)
+    print(json.dumps(meta, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .data import DataNotFoundError
+    from .train import NonFiniteLossError, TrainingInterrupted
+
+    try:
+        return {"train": _train, "eval": _eval, "export": _export}[args.command](args)
+    except TrainingInterrupted as e:
+        print(f"\n{e}", file=sys.stderr)
+        return 130
+    except (CheckpointError, DataNotFoundError, NonFiniteLossError, ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3 if isinstance(e, NonFiniteLossError) else 2

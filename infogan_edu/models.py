@@ -1,0 +1,193 @@
+"""The networks of InfoGAN for MNIST (Chen et al. 2016, Appendix C, Table 1), a 64x64 variant for the
+shapes data, and small MLPs for the 2-D toys of lesson 01.
+
+Table 1 (MNIST), with our shape comments for width = 1:
+
+    G:  z,c (74) -> FC 1024 BN ReLU -> FC 7x7x128 BN ReLU -> 4x4 upconv 64 stride 2 BN ReLU
+                 -> 4x4 upconv 1 stride 2 -> tanh
+    D:  x (1x28x28) -> 4x4 conv 64 stride 2 lReLU -> 4x4 conv 128 stride 2 BN lReLU
+                 -> FC 1024 BN lReLU -> FC 1 (the logit of D)
+    Q:  shares every layer of D up to FC 1024, then FC 128 BN lReLU -> FC (categorical logits,
+        and a mean and a log-std per continuous code)
+
+`width` multiplies every hidden size (not the input or output), so `width=0.25` is a CPU-sized model
+of the same shape. Images are in [-1, 1]; the generator ends in tanh. The leaky ReLU slope is 0.1,
+as in the original code. BatchNorm uses PyTorch's defaults (eps=1e-5, momentum=0.1).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from .latent import LatentSpec
+
+LEAK = 0.1
+
+
+def _w(n: int, width: float) -> int:
+    return max(1, int(round(n * width)))
+
+
+def _n_upsamples(image_size: int) -> int:
+    if image_size == 28:
+        return 2  # 7 -> 14 -> 28
+    if image_size == 64:
+        return 3  # 8 -> 16 -> 32 -> 64
+    raise ValueError(f"image_size must be 28 (MNIST) or 64 (shapes), got {image_size}")
+
+
+class Generator(nn.Module):
+    """G(z, c): the latent vector to an image in [-1, 1], shape (B, channels, S, S)."""
+
+    def __init__(self, spec: LatentSpec, width: float = 1.0, image_size: int = 28, channels: int = 1):
+        super().__init__()
+        self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
+        n_up = _n_upsamples(image_size)
+        self.start = image_size // 2**n_up  # 7 for MNIST, 8 for 64x64
+        self.c0 = _w(128, width) * 2 ** (n_up - 2)  # 128 channels at 7x7 for MNIST
+        self.fc = nn.Sequential(
+            nn.Linear(spec.input_dim, _w(1024, width)),
+            nn.BatchNorm1d(_w(1024, width)),
+            nn.ReLU(),
+            nn.Linear(_w(1024, width), self.c0 * self.start**2),
+            nn.BatchNorm1d(self.c0 * self.start**2),
+            nn.ReLU(),
+        )
+        layers: list[nn.Module] = []
+        c = self.c0
+        for i in range(n_up):
+            last = i == n_up - 1
+            out = channels if last else c // 2
+            layers.append(nn.ConvTranspose2d(c, out, 4, stride=2, padding=1))
+            if not last:
+                layers += [nn.BatchNorm2d(out), nn.ReLU()]
+            c = out
+        self.deconv = nn.Sequential(*layers)
+
+    def forward(self, g_input: torch.Tensor) -> torch.Tensor:
+        h = self.fc(g_input)  # (B, 128 * 7 * 7)
+        h = h.view(-1, self.c0, self.start, self.start)  # (B, 128, 7, 7)
+        return torch.tanh(self.deconv(h))  # (B, 1, 28, 28)
+
+
+class Discriminator(nn.Module):
+    """D's shared trunk plus its real/fake head. `features(x)` is what Q also reads."""
+
+    def __init__(self, width: float = 1.0, image_size: int = 28, channels: int = 1):
+        super().__init__()
+        n_down = _n_upsamples(image_size)
+        c = _w(64, width)
+        layers: list[nn.Module] = [nn.Conv2d(channels, c, 4, stride=2, padding=1), nn.LeakyReLU(LEAK)]
+        for _ in range(n_down - 1):
+            layers += [nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.BatchNorm2d(2 * c), nn.LeakyReLU(LEAK)]
+            c *= 2
+        self.conv = nn.Sequential(*layers)
+        side = image_size // 2**n_down
+        self.fc = nn.Sequential(
+            nn.Linear(c * side * side, _w(1024, width)), nn.BatchNorm1d(_w(1024, width)), nn.LeakyReLU(LEAK)
+        )
+        self.head = nn.Linear(_w(1024, width), 1)
+        self.feature_dim = _w(1024, width)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.conv(x)  # (B, 128, 7, 7) for MNIST
+        return self.fc(h.flatten(1))  # (B, 1024)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The logit of D(x) = P(x is real), shape (B,)."""
+        return self.head(self.features(x)).squeeze(1)  # (B,)
+
+
+class QOutput(NamedTuple):
+    """Q(c | x): one logit tensor per categorical code, and the Gaussian of each continuous code."""
+
+    cat_logits: list[torch.Tensor]  # each (B, K_i)
+    mean: torch.Tensor  # (B, n_cont)
+    log_std: torch.Tensor  # (B, n_cont), not yet clamped
+
+
+class QHead(nn.Module):
+    """Q's own layers on top of D's trunk: FC 128 BN lReLU, then FC to the code parameters."""
+
+    def __init__(self, spec: LatentSpec, feature_dim: int, width: float = 1.0):
+        super().__init__()
+        self.spec = spec
+        self.net = nn.Sequential(
+            nn.Linear(feature_dim, _w(128, width)),
+            nn.BatchNorm1d(_w(128, width)),
+            nn.LeakyReLU(LEAK),
+            nn.Linear(_w(128, width), spec.q_output_dim),
+        )
+
+    def forward(self, features: torch.Tensor) -> QOutput:
+        out = self.net(features)  # (B, sum K_i + 2 * n_cont)
+        logits = list(torch.split(out[:, : self.spec.cat_dim], list(self.spec.categorical), dim=1))
+        cont = out[:, self.spec.cat_dim :]  # (B, 2 * n_cont)
+        mean, log_std = cont[:, : self.spec.continuous], cont[:, self.spec.continuous :]
+        return QOutput(logits, mean, log_std)
+
+
+class InfoGAN(nn.Module):
+    """G, D and Q together. Q = `q_head` applied to `d.features`, so Q shares D's trunk."""
+
+    def __init__(self, spec: LatentSpec, width: float = 1.0, image_size: int = 28, channels: int = 1):
+        super().__init__()
+        self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
+        self.g = Generator(spec, width, image_size, channels)
+        self.d = Discriminator(width, image_size, channels)
+        self.q_head = QHead(spec, self.d.feature_dim, width)
+
+    def q(self, x: torch.Tensor) -> QOutput:
+        """Q(c | x) for images x."""
+        return self.q_head(self.d.features(x))
+
+    def architecture(self) -> dict:
+        """Plain data that identifies the architecture; checkpoints are refused when it differs."""
+        return {
+            "spec": self.spec.to_dict(),
+            "width": self.width,
+            "image_size": self.image_size,
+            "channels": self.channels,
+        }
+
+
+class MLPGenerator(nn.Module):
+    """A small MLP G for 2-D toy data: noise (B, in_dim) to points (B, 2)."""
+
+    def __init__(self, in_dim: int = 2, hidden: int = 128, depth: int = 3, out_dim: int = 2):
+        super().__init__()
+        layers: list[nn.Module] = []
+        d = in_dim
+        for _ in range(depth):
+            layers += [nn.Linear(d, hidden), nn.ReLU()]
+            d = hidden
+        layers.append(nn.Linear(d, out_dim))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    """A small MLP D for 2-D toy data: points (B, 2) to the logit of D, (B,)."""
+
+    def __init__(self, in_dim: int = 2, hidden: int = 128, depth: int = 3):
+        super().__init__()
+        layers: list[nn.Module] = []
+        d = in_dim
+        for _ in range(depth):
+            layers += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]
+            d = hidden
+        layers.append(nn.Linear(d, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,379 @@
+r"""Training InfoGAN: min_{G,Q} max_D  V(D, G) - lambda L_I(G, Q)  (Chen et al. 2016, Eq. 6).
+
+One training step, with the gradient routing spelled out:
+
+    1. draw real images x and latents (z, c); fake = G(z, c)
+    2. D phase (D's Adam):   L_D = -V(D, G) on (x, fake.detach())
+                             + lambda * (-E log Q(c | fake))  if Q's head is in D's optimiser or the
+                               L_I gradient trains D's shared trunk (`info_trains_trunk`; the paper's Q
+                               *is* trunk + head, so yes by default)
+    3. G phase (G's Adam):   L_G = generator loss on D(fake) + lambda * (-E log Q(c | fake))
+                             (the L_I gradient flows back through Q and D's trunk into G; only G, plus
+                             Q's head when `q_optimizer="g"`, is stepped)
+
+Every phase starts from zeroed gradients, so no stale gradient is ever applied twice.
+
+The trainer keeps work safe: atomic checkpoints every `ckpt_every` steps and at the end, a
+checkpoint on Ctrl-C or SIGTERM, exact resume (N + N steps == 2N steps on CPU), and a stop with a
+clear message when a loss becomes NaN or infinite (the last good checkpoint is kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import __version__
+from .checkpoint import FORMAT, CheckpointError, check_architecture, load_file, save_atomic
+from .config import TrainConfig, pick_device, resolve_fast_path
+from .data.batching import TensorBatcher
+from .latent import Latent
+from .losses import (
+    discriminator_loss,
+    generator_loss_minimax,
+    generator_loss_nonsaturating,
+    info_terms,
+)
+from .metrics import evaluate
+from .models import InfoGAN
+
+METRICS = ("loss_d", "loss_g", "li_cat", "li_cont", "d_real", "d_fake")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; training stopped and the last good checkpoint was kept."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: a checkpoint was saved (when the run has an output folder)."""
+
+
+@dataclass
+class History:
+    """What happened during training, as plain lists a notebook can plot.
+
+    `step[i]` is the last step of the i-th logging window and the metrics are means over the window.
+    L_I values are in nats (li_cat can be drawn against H(c) = ln 10). `eval_*` hold test scores.
+    """
+
+    step: list[int] = field(default_factory=list)
+    loss_d: list[float] = field(default_factory=list)
+    loss_g: list[float] = field(default_factory=list)
+    li_cat: list[float] = field(default_factory=list)
+    li_cont: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)  # seconds of training so far
+    eval_step: list[int] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    nmi: list[float] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list]:
+        return {k: list(v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        return cls(**{k: list(v) for k, v in d.items()})
+
+    def li_at(self, step: int) -> float:
+        """li_cat of the logging window that contains `step` (nan if not reached)."""
+        for s, v in zip(self.step, self.li_cat, strict=True):
+            if s >= step:
+                return v
+        return math.nan
+
+
+class Trainer:
+    """Trains an `InfoGAN` on uint8 images (N, H, W). See the module docstring for one step.
+
+    >>> trainer = Trainer(get_preset("cpu"), train_images, test_images=x_test, test_labels=y_test)
+    >>> history = trainer.train()
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        images: np.ndarray | torch.Tensor,
+        test_images: np.ndarray | torch.Tensor | None = None,
+        test_labels: np.ndarray | None = None,
+        out_dir: str | Path | None = None,
+        progress: bool = True,
+    ):
+        self.config = config
+        self.device = pick_device(config.device)
+        self.fast = resolve_fast_path(config, self.device)
+        self.spec = config.latent_spec()
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.progress = progress
+        torch.manual_seed(config.seed)
+        image_size = int(images.shape[-1])
+        self.model = InfoGAN(self.spec, config.width, image_size).to(self.device)
+        if self.fast["channels_last"]:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        d_params = list(self.model.d.parameters())
+        g_params = list(self.model.g.parameters())
+        (d_params if config.q_optimizer == "d" else g_params).extend(self.model.q_head.parameters())
+        adam = {"betas": config.betas}
+        if self.fast["fused_adam"]:
+            adam["fused"] = True
+        self.opt_d = torch.optim.Adam(d_params, lr=config.lr_d, **adam)
+        self.opt_g = torch.optim.Adam(g_params, lr=config.lr_g, **adam)
+        self.batcher = TensorBatcher(images, batch_size=config.batch_size, device=self.device, seed=config.seed)
+        self.latent_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.test_images, self.test_labels = test_images, test_labels
+        self.step = 0
+        self.history = History()
+        self.train_seconds = 0.0
+        self.compile_seconds = 0.0
+        self._d_phase, self._g_phase = self.d_phase, self.g_phase
+        if self.fast["compile"]:
+            self._d_phase = torch.compile(self.d_phase, mode=config.compile_mode)
+            self._g_phase = torch.compile(self.g_phase, mode=config.compile_mode)
+
+    # ------------------------------------------------------------------ one step
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.fast["bf16"]:
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def d_phase(self, x_real: torch.Tensor, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
+        """The terms D's optimiser minimises. `fake` must already be detached from G."""
+        cfg, m = self.config, self.model
+        with self._autocast():
+            real_logits = m.d(x_real)  # (B,)
+            feats = m.d.features(fake)  # (B, 1024 * width)
+            fake_logits = m.d.head(feats).squeeze(1)  # (B,)
+            out = {"adv": discriminator_loss(real_logits.float(), fake_logits.float())}  # -V(D, G)
+            if cfg.q_optimizer == "d" or cfg.info_trains_trunk:
+                q_in = feats if cfg.info_trains_trunk else feats.detach()
+                q = m.q_head(q_in.float() if not self.fast["bf16"] else q_in)
+                q = type(q)([t.float() for t in q.cat_logits], q.mean.float(), q.log_std.float())
+                terms = info_terms(q, latent, self.spec, cfg.lambda_cat, cfg.lambda_cont, cfg.fixed_std)
+                out["info"] = terms.loss  # lambda * (-E log Q(c|x))
+        out["d_real"] = torch.sigmoid(real_logits.detach().float()).mean()
+        out["d_fake"] = torch.sigmoid(fake_logits.detach().float()).mean()
+        return out
+
+    def g_phase(self, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
+        """The terms G's optimiser minimises; `fake` carries G's graph."""
+        cfg, m = self.config, self.model
+        with self._autocast():
+            feats = m.d.features(fake)  # (B, 1024 * width)
+            fake_logits = m.d.head(feats).squeeze(1).float()  # (B,)
+            if cfg.g_loss == "nonsaturating":
+                adv = generator_loss_nonsaturating(fake_logits)  # -E log D(G(z))
+            else:
+                adv = generator_loss_minimax(fake_logits)  # E log(1 - D(G(z)))
+            # lambda = 0 control: G gets no L_I gradient, but a head in G's optimiser still learns
+            q_in = feats if cfg.info_to_generator else feats.detach()
+            q = m.q_head(q_in)
+            q = type(q)([t.float() for t in q.cat_logits], q.mean.float(), q.log_std.float())
+            terms = info_terms(q, latent, self.spec, cfg.lambda_cat, cfg.lambda_cont, cfg.fixed_std)
+        out = {"adv": adv, "li_cat": terms.li_cat, "li_cont": terms.li_cont}
+        if cfg.info_to_generator or cfg.q_optimizer == "g":
+            out["info"] = terms.loss
+        return out
+
+    def train_step(self) -> torch.Tensor:
+        """One D update and one G update. Returns the step's metrics as one device tensor (no sync)."""
+        m = self.model
+        x_real = self.batcher.next()  # (B, 1, 28, 28) in [-1, 1]
+        latent = self.spec.sample(x_real.shape[0], self.latent_rng, self.device)
+        if self.fast["channels_last"]:
+            x_real = x_real.contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            fake = m.g(self.spec.to_input(latent)).float()  # (B, 1, 28, 28)
+
+        # D phase: max_D V(D, G) (and Q, per the routing)
+        self.opt_d.zero_grad(set_to_none=True)
+        d = self._d_phase(x_real, fake.detach(), latent)
+        sum(v for k, v in d.items() if k in ("adv", "info")).backward()
+        self.opt_d.step()
+
+        # G phase: min_G V(D, G) - lambda L_I(G, Q)
+        self.opt_g.zero_grad(set_to_none=True)
+        g = self._g_phase(fake, latent)
+        sum(v for k, v in g.items() if k in ("adv", "info")).backward()
+        self.opt_g.step()
+        self.step += 1
+        return torch.stack(
+            [d["adv"].detach(), g["adv"].detach(), g["li_cat"], g["li_cont"], d["d_real"], d["d_fake"]]
+        ).float()
+
+    # ----------------------------------------------------------------- the loop
+    def train(self, steps: int | None = None) -> History:
+        """Train until `config.steps` (or for `steps` more steps). Safe against Ctrl-C, SIGTERM, NaN."""
+        cfg = self.config
+        target = self.step + steps if steps is not None else cfg.steps
+        if target <= self.step:
+            return self.history
+        buf = torch.zeros(cfg.log_every, len(METRICS), device=self.device)  # per-step metrics, on device
+        # windows end at multiples of log_every, so a resumed run logs at the same steps
+        n_in_buf = 0
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=target, initial=self.step, desc=f"InfoGAN [{cfg.preset}]", unit="step")
+        started = time.perf_counter() - self.train_seconds
+        with _StopRequests() as stop:
+            try:
+                while self.step < target and not stop.requested:
+                    t0 = time.perf_counter() if self.step == 0 and self.fast["compile"] else None
+                    buf[n_in_buf] = self.train_step()
+                    n_in_buf += 1
+                    if t0 is not None:
+                        self.compile_seconds = time.perf_counter() - t0
+                    if self.step % cfg.log_every == 0 or self.step == target or stop.requested:
+                        self._flush(buf[:n_in_buf], time.perf_counter() - started)  # the one host sync
+                        n_in_buf = 0
+                        if bar is not None:
+                            bar.n = self.step
+                            bar.set_postfix(L_I=f"{self.history.li_cat[-1]:.3f}", refresh=False)
+                            bar.refresh()
+                    if self.test_images is not None and (self.step % cfg.eval_every == 0 or self.step == target):
+                        self.evaluate_now()
+                    if self.out_dir is not None and (
+                        self.step % cfg.ckpt_every == 0 or self.step == target or stop.requested
+                    ):
+                        self.train_seconds = time.perf_counter() - started
+                        self.save(self.out_dir / "checkpoint.pt")
+            finally:
+                if bar is not None:
+                    bar.close()
+        self.train_seconds = time.perf_counter() - started
+        if stop.requested:
+            where = (
+                f"checkpoint saved to {self.out_dir / 'checkpoint.pt'}; continue with Trainer.resume or --resume"
+                if self.out_dir is not None
+                else "no output folder was given, so nothing was saved to disk (the trainer object still holds it)"
+            )
+            raise TrainingInterrupted(f"training stopped by {stop.requested} at step {self.step}: {where}")
+        return self.history
+
+    def _flush(self, window: torch.Tensor, wall: float) -> None:
+        values = window.cpu()  # (n, len(METRICS)): the host sync
+        if not torch.isfinite(values).all():
+            bad = [name for name, ok in zip(METRICS, torch.isfinite(values).all(0).tolist(), strict=True) if not ok]
+            last = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
+            kept = (
+                f"the last good checkpoint is {last} (step {self._saved_step(last)})"
+                if last is not None and last.exists()
+                else "no checkpoint had been written"
+            )
+            raise NonFiniteLossError(
+                f"{', '.join(bad)} became NaN or infinite by step {self.step}; training stopped and {kept}. "
+                "Lower the learning rates (lr_d, lr_g) or lambda, or check the input data for NaNs."
+            )
+        mean = values.mean(0).tolist()
+        h = self.history
+        h.step.append(self.step)
+        for name, v in zip(METRICS, mean, strict=True):
+            getattr(h, name).append(v)
+        h.wall.append(wall)
+
+    def evaluate_now(self) -> float:
+        """Test accuracy of c1 (Hungarian matching); appended to the history."""
+        scores = evaluate(self.model, self.test_images, self.test_labels)
+        self.history.eval_step.append(self.step)
+        self.history.accuracy.append(scores.accuracy)
+        self.history.nmi.append(scores.nmi)
+        return scores.accuracy
+
+    # -------------------------------------------------------------- checkpoints
+    def state(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: weights, optimisers, RNG states, history."""
+        rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state(), "batcher": self.batcher.state_dict()}
+        if torch.cuda.is_available():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        return {
+            "format": FORMAT,
+            "version": __version__,
+            "architecture": self.model.architecture(),
+            "config": self.config.to_dict(),
+            "step": self.step,
+            "train_seconds": self.train_seconds,
+            "model": self.model.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "rng": rng,
+            "history": self.history.to_dict(),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        return save_atomic(self.state(), path)
+
+    @staticmethod
+    def _saved_step(path: Path) -> int | str:
+        try:
+            return int(load_file(path)["step"])
+        except CheckpointError:
+            return "unknown"
+
+    def load_state(self, ckpt: dict[str, Any], path: str | Path = "checkpoint") -> None:
+        check_architecture(self.model.architecture(), ckpt["architecture"], path)
+        try:
+            self.model.load_state_dict(ckpt["model"])
+            self.opt_d.load_state_dict(ckpt["opt_d"])
+            self.opt_g.load_state_dict(ckpt["opt_g"])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise CheckpointError(f"{path}: its tensors do not fit this model ({str(e).splitlines()[0]})") from None
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        self.latent_rng.set_state(ckpt["rng"]["latent"])
+        self.batcher.load_state_dict(ckpt["rng"]["batcher"])
+        if "cuda" in ckpt["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+        self.step = int(ckpt["step"])
+        self.train_seconds = float(ckpt.get("train_seconds", 0.0))
+        self.history = History.from_dict(ckpt["history"])
+
+    @classmethod
+    def resume(
+        cls,
+        path: str | Path,
+        images: np.ndarray | torch.Tensor,
+        test_images: np.ndarray | torch.Tensor | None = None,
+        test_labels: np.ndarray | None = None,
+        out_dir: str | Path | None = None,
+        progress: bool = True,
+        **overrides: object,
+    ) -> Trainer:
+        """Rebuild a trainer from a checkpoint (config, weights, optimisers, RNG) to continue it."""
+        ckpt = load_file(path)
+        config = TrainConfig.from_dict(ckpt["config"]).replace(**overrides)
+        trainer = cls(config, images, test_images, test_labels, out_dir=out_dir or Path(path).parent, progress=progress)
+        trainer.load_state(ckpt, path)
+        return trainer
+
+
+class _StopRequests:
+    """While training, Ctrl-C (SIGINT) and SIGTERM ask the loop to stop after the current step, so the
+    checkpoint it saves is consistent. A second Ctrl-C stops at once. Main thread only (signals)."""
+
+    def __init__(self) -> None:
+        self.requested: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: object) -> None:  # noqa: ARG002
+        if self.requested is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+
+    def __enter__(self) -> _StopRequests:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, prev in self._previous.items():
+            signal.signal(sig, prev)

@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from infogan_edu.latent import LatentSpec
+from infogan_edu.models import InfoGAN, MLPDiscriminator, MLPGenerator, count_parameters
+
+SPEC = LatentSpec(noise=62, categorical=(10,), continuous=2)
+
+
+def test_paper_mnist_shapes_follow_table_1() -> None:
+    m = InfoGAN(SPEC, width=1.0)
+    g_in = SPEC.to_input(SPEC.sample(4))
+    x = m.g(g_in)
+    assert x.shape == (4, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    # G: FC1024 - FC 7x7x128 - upconv 64 - upconv 1
+    linears = [l for l in m.g.fc if isinstance(l, torch.nn.Linear)]
+    assert [l.out_features for l in linears] == [1024, 7 * 7 * 128]
+    convs = [l for l in m.g.deconv if isinstance(l, torch.nn.ConvTranspose2d)]
+    assert [c.out_channels for c in convs] == [64, 1]
+    # D: conv64 - conv128 - FC1024 ; Q: FC128 - output
+    assert [c.out_channels for c in m.d.conv if isinstance(c, torch.nn.Conv2d)] == [64, 128]
+    assert m.d.features(x).shape == (4, 1024)
+    assert m.d(x).shape == (4,)
+    q = m.q(x)
+    assert [t.shape for t in q.cat_logits] == [(4, 10)]
+    assert q.mean.shape == (4, 2) and q.log_std.shape == (4, 2)
+    assert m.q_head.net[0].out_features == 128
+    # BatchNorm with the default eps (the `BatchNorm2d(C, 0.8)` mistake sets eps = 0.8)
+    assert all(b.eps == 1e-5 for b in m.modules() if isinstance(b, torch.nn.modules.batchnorm._BatchNorm))
+
+
+def test_width_multiplier_keeps_shape_and_shrinks() -> None:
+    small, full = InfoGAN(SPEC, width=0.25), InfoGAN(SPEC, width=1.0)
+    assert small.g(SPEC.to_input(SPEC.sample(2))).shape == (2, 1, 28, 28)
+    assert count_parameters(small) < count_parameters(full) / 8
+
+
+def test_64x64_variant() -> None:
+    spec = LatentSpec(noise=10, categorical=(3,), continuous=5)
+    m = InfoGAN(spec, width=0.25, image_size=64)
+    x = m.g(spec.to_input(spec.sample(3)))
+    assert x.shape == (3, 1, 64, 64)
+    assert m.d(x).shape == (3,)
+    assert m.q(x).mean.shape == (3, 5)
+    with pytest.raises(ValueError, match="image_size"):
+        InfoGAN(spec, image_size=32)
+
+
+def test_toy_mlps() -> None:
+    g, d = MLPGenerator(in_dim=2), MLPDiscriminator()
+    assert g(torch.randn(7, 2)).shape == (7, 2)
+    assert d(torch.randn(7, 2)).shape == (7,)

@@ -1,0 +1,61 @@
+"""The two ways to install (pip via pyproject.toml, conda via environment.yml) must agree."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# conda-forge names that differ from the PyPI names
+CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib"}
+NOT_PACKAGES = {"python", "pip"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def pyproject_runtime() -> set[str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return {_name(r) for r in data["project"]["dependencies"]}
+
+
+def environment_runtime() -> tuple[set[str], list[str]]:
+    names, pip_lines, in_pip, section = set(), [], False, ""
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        stripped = line.split("#", 1)[0].rstrip()
+        if stripped and not stripped[0].isspace() and stripped.endswith(":"):
+            section = stripped[:-1]
+            continue
+        if section != "dependencies" or not stripped.strip().startswith("- "):
+            continue
+        item = stripped.strip()[2:].strip()
+        indent = len(stripped) - len(stripped.lstrip())
+        if item == "pip:":
+            in_pip = True
+            continue
+        if in_pip and indent > 2:
+            pip_lines.append(item)
+            continue
+        in_pip = False
+        name = _name(item)
+        if name not in NOT_PACKAGES:
+            names.add(CONDA_TO_PYPI.get(name, name))
+    return names, pip_lines
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    conda, _ = environment_runtime()
+    pip = pyproject_runtime()
+    assert conda == pip, f"only in environment.yml: {sorted(conda - pip)}; only in pyproject.toml: {sorted(pip - conda)}"
+
+
+def test_environment_installs_package_editable_with_test_extras() -> None:
+    _, pip_lines = environment_runtime()
+    assert any(line.strip("'\"").startswith("-e") and "[test]" in line for line in pip_lines), pip_lines
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme
+    assert re.search(r"^\s*make test\s*$", ci, re.M), "the CI script must run the README's test command"

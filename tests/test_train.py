@@ -1,0 +1,125 @@
+"""The trainer never loses work: exact resume, atomic saves, refusals, NaN and signal stops."""
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+
+from infogan_edu import checkpoint as ckpt_mod
+from infogan_edu.checkpoint import CheckpointError, load_file
+from infogan_edu.train import NonFiniteLossError, Trainer, TrainingInterrupted
+
+from ._tiny import tiny_config, tiny_data
+
+X, Y = tiny_data()
+
+
+def weights(t: Trainer) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in t.model.state_dict().items()}
+
+
+def test_history_is_plain_data_and_logs_l_i() -> None:
+    t = Trainer(tiny_config(), X, X[:32], Y[:32], progress=False)
+    h = t.train()
+    assert h.step == [2, 4, 6] and len(h.li_cat) == 3 and h.eval_step == [3, 6]
+    assert all(isinstance(v, float) for v in h.li_cat + h.accuracy)
+    assert all(li <= torch.log(torch.tensor(10.0)).item() + 1e-6 for li in h.li_cat)  # L_I <= H(c)
+
+
+def test_resume_equals_uninterrupted(tmp_path: Path) -> None:
+    full = Trainer(tiny_config(steps=6), X, progress=False)
+    full.train()
+    first = Trainer(tiny_config(steps=6), X, out_dir=tmp_path, progress=False)
+    first.train(steps=3)
+    assert load_file(tmp_path / "checkpoint.pt")["step"] == 3
+    resumed = Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False)
+    assert resumed.step == 3
+    resumed.train()
+    assert resumed.step == 6
+    a, b = weights(full), weights(resumed)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), f"{k} differs after resume"
+    assert set(full.history.step) <= set(resumed.history.step)  # plus the window cut at step 3
+
+
+def test_atomic_save_survives_a_crash_mid_write(tmp_path: Path, monkeypatch) -> None:
+    t = Trainer(tiny_config(), X, out_dir=tmp_path, progress=False)
+    t.train(steps=3)
+    path = tmp_path / "checkpoint.pt"
+    before = path.read_bytes()
+    real_save = torch.save
+
+    def crash(obj, f, *a, **k):
+        real_save({"partial": torch.zeros(10)}, f)  # some bytes reach the temporary file...
+        raise OSError("disk full (simulated)")  # ...then the write fails
+
+    monkeypatch.setattr(ckpt_mod.torch, "save", crash)
+    with pytest.raises(OSError, match="simulated"):
+        t.save(path)
+    assert path.read_bytes() == before, "the previous checkpoint must be intact"
+    assert list(tmp_path.glob("*.tmp")) == [], "no temporary file may be left behind"
+    assert load_file(path)["step"] == 3
+
+
+def test_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
+    t = Trainer(tiny_config(), X, out_dir=tmp_path, progress=False)
+    t.train(steps=3)
+    other = Trainer(tiny_config(width=0.25, categorical=(8,)), X, progress=False)
+    with pytest.raises(CheckpointError) as e:
+        other.load_state(load_file(tmp_path / "checkpoint.pt"), tmp_path / "checkpoint.pt")
+    msg = str(e.value)
+    assert "width" in msg and "categorical" in msg and "0.125" in msg
+
+
+def test_foreign_pickles_and_garbage_are_refused(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "infogan-edu/1", "payload": Path("/etc/passwd")}, evil)  # a non-tensor object
+    with pytest.raises(CheckpointError, match="refused for safety"):
+        load_file(evil)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_file(junk)
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        load_file(tmp_path / "missing.pt")
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(CheckpointError, match="not an infogan-edu checkpoint"):
+        load_file(other)
+
+
+def test_nan_stops_training_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
+    t = Trainer(tiny_config(steps=10, ckpt_every=3, log_every=1), X, out_dir=tmp_path, progress=False)
+    real_next = t.batcher.next
+
+    def poisoned():
+        x = real_next()
+        return x * float("nan") if t.step >= 4 else x
+
+    t.batcher.next = poisoned
+    with pytest.raises(NonFiniteLossError) as e:
+        t.train()
+    assert "step 5" in str(e.value) and "last good checkpoint" in str(e.value) and "(step 3)" in str(e.value)
+    good = load_file(tmp_path / "checkpoint.pt")
+    assert good["step"] == 3
+    assert all(torch.isfinite(v).all() for v in good["model"].values() if v.is_floating_point())
+
+
+def test_sigterm_saves_a_checkpoint_then_stops(tmp_path: Path) -> None:
+    t = Trainer(tiny_config(steps=50, ckpt_every=100), X, out_dir=tmp_path, progress=False)
+    real_step = t.train_step
+
+    def step_then_signal():
+        out = real_step()
+        if t.step == 4:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return out
+
+    t.train_step = step_then_signal
+    with pytest.raises(TrainingInterrupted, match="SIGTERM at step 4"):
+        t.train()
+    assert load_file(tmp_path / "checkpoint.pt")["step"] == 4
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is restored

@@ -1,0 +1,50 @@
+"""The command line, end to end on a tiny run (real MNIST from INFOGAN_EDU_DATA when present)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infogan_edu.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_help_is_complete() -> None:
+    out = subprocess.run([sys.executable, "-m", "infogan_edu", "train", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for flag in ("--dataset", "--preset", "--seed", "--out", "--steps", "--resume"):
+        assert flag in out.stdout
+    out = subprocess.run([sys.executable, "-m", "infogan_edu", "eval", "--help"], capture_output=True, text=True)
+    assert "checkpoint" in out.stdout
+
+
+def test_missing_checkpoint_is_one_clear_line(tmp_path: Path, capsys) -> None:
+    assert main(["eval", str(tmp_path / "nope.pt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no checkpoint at") and "Traceback" not in err
+
+
+def test_train_resume_eval_export(tmp_path: Path, capsys, monkeypatch) -> None:
+    from infogan_edu.data import find_dataset
+
+    if find_dataset("mnist") is None:
+        pytest.skip("MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)")
+    out = tmp_path / "run"
+    common = ["--preset", "cpu", "--seed", "1", "--out", str(out), "--no-progress"]
+    assert main(["train", *common, "--steps", "20"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 20 and 0 <= summary["test_accuracy"] <= 1
+    assert main(["train", *common, "--steps", "20"]) == 2  # refuses to overwrite
+    assert "--resume" in capsys.readouterr().err
+    assert main(["train", *common, "--steps", "30", "--resume"]) == 0
+    assert json.loads((out / "summary.json").read_text())["steps"] == 30
+    capsys.readouterr()
+    assert main(["eval", str(out / "checkpoint.pt")]) == 0
+    text = capsys.readouterr().out
+    assert "test accuracy (Hungarian)" in text and "NMI" in text and "final L_I" in text
+    assert main(["export", str(out / "checkpoint.pt"), "--out", str(tmp_path / "small.pt")]) == 0
+    meta = json.loads((tmp_path / "small.pt.json").read_text())
+    assert meta["steps"] == 30 and len(meta["sha256"]) == 64

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+import torch
+
+from infogan_edu.latent import LatentSpec
+from infogan_edu.metrics import cluster_scores, hungarian_accuracy, predict_categories
+from infogan_edu.models import InfoGAN
+
+
+def test_permuted_labels_score_perfectly() -> None:
+    labels = np.repeat(np.arange(10), 5)
+    perm = np.array([3, 7, 0, 9, 1, 8, 2, 6, 4, 5])
+    acc, mapping = hungarian_accuracy(perm[labels], labels)
+    assert acc == 1.0
+    assert all(mapping[perm[k]] == k for k in range(10))
+
+
+def test_hand_computed_matching() -> None:
+    # categories 0,1 ; labels 0,1 ; best matching 0->1, 1->0 gets 3 of 4
+    pred, labels = np.array([0, 0, 1, 0]), np.array([1, 1, 0, 0])
+    acc, mapping = hungarian_accuracy(pred, labels)
+    assert acc == pytest.approx(0.75) and mapping == {0: 1, 1: 0}
+
+
+def test_one_to_one_not_many_to_one() -> None:
+    # everything in one category: a many-to-one map would score 0.5, one-to-one scores 0.5 too, but
+    # two labels cannot share category 0
+    pred, labels = np.zeros(4, dtype=int), np.array([0, 0, 1, 1])
+    assert hungarian_accuracy(pred, labels)[0] == pytest.approx(0.5)
+    pred = np.array([0, 0, 0, 1])
+    assert hungarian_accuracy(pred, np.array([0, 1, 2, 3]))[0] == pytest.approx(0.5)
+
+
+def test_cluster_scores_confusion_and_nmi() -> None:
+    labels = np.repeat(np.arange(3), 4)
+    pred = np.array([2, 2, 2, 2, 0, 0, 0, 1, 1, 1, 1, 1])
+    s = cluster_scores(pred, labels)
+    assert s.accuracy == pytest.approx(11 / 12)
+    assert s.confusion.shape == (3, 3) and s.confusion.trace() == 11  # columns ordered by matched label
+    assert 0 < s.nmi < 1 and 0 < s.ari < 1
+    with pytest.raises(ValueError):
+        hungarian_accuracy(np.array([]), np.array([]))
+
+
+def test_predict_categories_restores_mode() -> None:
+    m = InfoGAN(LatentSpec(), width=0.125).train()
+    pred = predict_categories(m, np.zeros((5, 28, 28), dtype=np.uint8), batch_size=2)
+    assert pred.shape == (5,) and m.training
+    assert torch.is_tensor(torch.as_tensor(pred))

@@ -1,0 +1,38 @@
+"""Stored notebook outputs: executed, and free of errors, warnings and tracebacks."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STORED = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "exercises" / "solutions").glob("*.ipynb"))
+
+
+def test_there_are_notebooks() -> None:
+    assert (ROOT / "notebooks" / "00_setup.ipynb") in STORED
+
+
+def test_lessons_are_numbered_in_order() -> None:
+    lessons = [p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    assert [name[:2] for name in lessons] == [f"{i:02d}" for i in range(len(lessons))]
+
+
+@pytest.mark.parametrize("path", STORED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_stored_outputs_are_clean(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert code and all(c.get("execution_count") for c in code), "store the notebook executed (nbval needs outputs)"
+    for i, cell in enumerate(code):
+        tags = cell.get("metadata", {}).get("tags", [])
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "error":
+                assert "raises-exception" in tags, f"code cell {i}: a stored error {out.get('ename')}"
+                continue
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            assert "Traceback" not in text, f"code cell {i}: a traceback in the stored output"
+            assert "Warning" not in text, f"code cell {i}: a warning in the stored output: {text[:200]}"
+            assert out.get("name") != "stderr" or "it/s" in text or "%|" in text, (
+                f"code cell {i}: unexpected stderr output: {text[:200]}"
+            )
+            assert "image/svg+xml" not in out.get("data", {}), f"code cell {i}: store figures as PNG, not SVG"

@@ -1,0 +1,85 @@
+"""Data for infogan-edu: MNIST / Fashion-MNIST loaders, procedural Shapes, 2-D toys, fast batching.
+
+* :mod:`.idx` reads and writes the IDX files MNIST is shipped in.
+* :mod:`.datasets` finds, verifies and (if needed) downloads MNIST and Fashion-MNIST.
+* :mod:`.shapes` renders a dSprites-style dataset with known factors of variation.
+* :mod:`.toys` samples 2-D Gaussian mixtures and scores mode coverage.
+* :mod:`.batching` draws random batches from one uint8 tensor kept on the device.
+"""
+
+from .batching import TensorBatcher, to_float_images, to_uint8_images
+from .datasets import (
+    CLASS_COUNTS,
+    CLASS_NAMES,
+    DATASETS,
+    ChecksumError,
+    DataLocation,
+    DataNotFoundError,
+    available_datasets,
+    cache_dir,
+    candidate_dirs,
+    find_dataset,
+    load_dataset,
+    load_fashion_mnist,
+    load_mnist,
+)
+from .idx import IDXFormatError, read_idx, read_idx_bytes, write_idx
+from .shapes import (
+    N_SHAPES,
+    SHAPE_NAMES,
+    SHAPES_FACTOR_NAMES,
+    SHAPES_FACTORS,
+    ShapesDataset,
+    draw_shapes,
+    render_shapes,
+    sample_shapes,
+    shapes_factors,
+    shapes_index,
+)
+from .toys import (
+    grid_centres,
+    grid_of_gaussians,
+    mode_counts,
+    mode_coverage,
+    ring_centres,
+    ring_of_gaussians,
+)
+
+__all__ = [
+    "CLASS_COUNTS",
+    "CLASS_NAMES",
+    "DATASETS",
+    "N_SHAPES",
+    "SHAPES_FACTORS",
+    "SHAPES_FACTOR_NAMES",
+    "SHAPE_NAMES",
+    "ChecksumError",
+    "DataLocation",
+    "DataNotFoundError",
+    "IDXFormatError",
+    "ShapesDataset",
+    "TensorBatcher",
+    "available_datasets",
+    "cache_dir",
+    "candidate_dirs",
+    "draw_shapes",
+    "find_dataset",
+    "grid_centres",
+    "grid_of_gaussians",
+    "load_dataset",
+    "load_fashion_mnist",
+    "load_mnist",
+    "mode_counts",
+    "mode_coverage",
+    "read_idx",
+    "read_idx_bytes",
+    "render_shapes",
+    "ring_centres",
+    "ring_of_gaussians",
+    "sample_shapes",
+    "shapes_factors",
+    "shapes_index",
+    "to_float_images",
+    "to_uint8_images",
+    "write_idx",
+]

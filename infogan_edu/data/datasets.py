@@ -1,0 +1,474 @@
+"""MNIST and Fashion-MNIST: find a local copy, verify it, or download it.
+
+Where the files are looked for, in this order (see :func:`candidate_dirs`):
+
+1. the ``root=`` argument: ``<root>/<name>/`` (or ``<root>`` itself when its folder name is the
+   dataset name, e.g. ``root="data/mnist"``);
+2. the environment variable ``INFOGAN_EDU_DATA``: ``$INFOGAN_EDU_DATA/<name>/``.  This folder may
+   be read-only (CI points it at a shared copy): nothing is ever written there;
+3. the user cache: ``$INFOGAN_EDU_CACHE/<name>/`` when that variable is set, else
+   ``pooch.os_cache("infogan_edu")/<name>/`` (``~/.cache/infogan_edu`` on Linux);
+4. system folders from :data:`SYSTEM_DIRS`: Debian's ``dataset-fashion-mnist`` package puts the
+   four files directly in ``/usr/share/datasets/fashion-mnist``.
+
+Each folder must hold the split's two files, either gzip-compressed (``train-images-idx3-ubyte.gz``)
+or plain (``train-images-idx3-ubyte``).  A local copy anywhere is preferred over a download.
+
+Every file is verified by the SHA-256 of its *uncompressed* bytes, so a re-compressed copy is
+accepted and a corrupted one is not.  Hashing 47 MB takes a moment, so the result is remembered
+for the life of the process, keyed on (path, size, modification time); nothing is written next
+to the data.
+
+When no local copy exists the files are downloaded with ``pooch`` into ``<root>/<name>/`` if
+``root=`` was given and is writable, else into the user cache.  Each file goes to a temporary name,
+is verified, then renamed into place; a mirror that fails or serves a wrong file is skipped for
+the next one in :data:`MIRRORS`.
+
+Tests override the locations with the environment variables above, by replacing
+:data:`SYSTEM_DIRS` / :data:`MIRRORS`, or with the ``mirrors=`` argument.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .idx import IDXFormatError, decompress_bytes, read_idx_bytes
+
+__all__ = [
+    "CACHE_ENV",
+    "CLASS_COUNTS",
+    "CLASS_NAMES",
+    "DATASETS",
+    "DATA_ENV",
+    "MIRRORS",
+    "SHA256",
+    "SPLITS",
+    "SPLIT_FILES",
+    "SYSTEM_DIRS",
+    "ChecksumError",
+    "DataLocation",
+    "DataNotFoundError",
+    "available_datasets",
+    "cache_dir",
+    "candidate_dirs",
+    "find_dataset",
+    "load_dataset",
+    "load_fashion_mnist",
+    "load_mnist",
+]
+
+DATASETS = ("mnist", "fashion-mnist")
+SPLITS = ("train", "test")
+SPLIT_FILES: dict[str, tuple[str, str]] = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+ALL_FILES = SPLIT_FILES["train"] + SPLIT_FILES["test"]
+DATA_ENV = "INFOGAN_EDU_DATA"
+CACHE_ENV = "INFOGAN_EDU_CACHE"
+
+# SHA-256 of each file's uncompressed bytes (header + payload).
+SHA256: dict[str, dict[str, str]] = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
+}
+
+# Public mirrors, tried in order; a file is fetched from "<mirror><file name>".
+MIRRORS: dict[str, list[str]] = {
+    "mnist": [
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    ],
+    "fashion-mnist": [
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+    ],
+}
+
+# Folders that hold the four files directly (no "<name>/" sub-folder), e.g. from an OS package.
+SYSTEM_DIRS: dict[str, list[str]] = {
+    "mnist": [],
+    "fashion-mnist": ["/usr/share/datasets/fashion-mnist"],
+}
+
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": (
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ),
+}
+
+# Official number of examples per class (labels 0..9).
+CLASS_COUNTS: dict[str, dict[str, tuple[int, ...]]] = {
+    "mnist": {
+        "train": (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+        "test": (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+    },
+    "fashion-mnist": {"train": (6000,) * 10, "test": (1000,) * 10},
+}
+
+_PRETTY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+PROGRESSBAR = True  # show pooch's tqdm bar while downloading
+TIMEOUT_S = 30.0  # per HTTP request
+
+# (resolved path, size, mtime_ns) -> SHA-256 of the uncompressed bytes, for this process only.
+_HASH_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+class ChecksumError(ValueError):
+    """A data file's uncompressed bytes do not have the expected SHA-256."""
+
+
+class DataNotFoundError(FileNotFoundError):
+    """No local copy of a dataset was found and it could not be downloaded."""
+
+
+@dataclass(frozen=True)
+class DataLocation:
+    """One folder where a dataset's files may be.
+
+    Attributes:
+        folder: the folder that directly holds the IDX files.
+        source: where the folder came from (``"root= argument"``, ``"$INFOGAN_EDU_DATA"``,
+            ``"user cache"`` or ``"system folder"``), for messages.
+        download_target: whether downloads may be written here (never for ``$INFOGAN_EDU_DATA``
+            or system folders).
+    """
+
+    folder: Path
+    source: str
+    download_target: bool
+
+
+# --- where to look ---------------------------------------------------------------------------
+
+
+def _check_name(name: str) -> str:
+    key = name.strip().lower().replace("_", "-")
+    if key not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(map(repr, DATASETS))}")
+    return key
+
+
+def _check_split(split: str) -> str:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; valid splits are {', '.join(map(repr, SPLITS))}")
+    return split
+
+
+def cache_dir() -> Path:
+    """The user cache folder for downloads: ``$INFOGAN_EDU_CACHE`` or ``pooch.os_cache("infogan_edu")``."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    import pooch  # imported lazily: only needed to locate the cache or download
+
+    return Path(pooch.os_cache("infogan_edu")).expanduser()
+
+
+def _under_root(root: Path, name: str) -> list[Path]:
+    """``<root>/<name>``, plus ``<root>`` itself when it is already the dataset's folder."""
+    folders = [root / name]
+    if root.name.lower() == name:
+        folders.append(root)
+    return folders
+
+
+def candidate_dirs(name: str, root: str | os.PathLike | None = None) -> list[DataLocation]:
+    """Every folder searched for dataset ``name``, in search order (root, env, cache, system)."""
+    name = _check_name(name)
+    found: list[DataLocation] = []
+    if root is not None:
+        root_dirs = _under_root(Path(root).expanduser(), name)
+        # Downloads go to <root>/<name>, or to <root> itself when it is the dataset's folder.
+        found += [DataLocation(f, "root= argument", f == root_dirs[-1]) for f in root_dirs]
+    env_root = os.environ.get(DATA_ENV)
+    if env_root:
+        env_dirs = _under_root(Path(env_root).expanduser(), name)
+        found += [DataLocation(f, f"${DATA_ENV}", False) for f in env_dirs]
+    found.append(DataLocation(cache_dir() / name, "user cache", True))
+    found += [DataLocation(Path(d), "system folder", False) for d in SYSTEM_DIRS.get(name, [])]
+    return found
+
+
+def _local_file(folder: Path, filename: str) -> Path | None:
+    """The file in ``folder`` under its ``.gz`` name or its uncompressed name, if present."""
+    for candidate in (folder / filename, folder / filename.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _missing(folder: Path, filenames: tuple[str, ...]) -> list[str]:
+    return [f for f in filenames if _local_file(folder, f) is None]
+
+
+def find_dataset(name: str, root: str | os.PathLike | None = None) -> Path | None:
+    """The first folder (in search order) that holds all four files of ``name``, without downloading.
+
+    Only checks that the files exist; they are verified when loaded.
+    """
+    for location in candidate_dirs(name, root):
+        if not _missing(location.folder, ALL_FILES):
+            return location.folder
+    return None
+
+
+def available_datasets(root: str | os.PathLike | None = None) -> dict[str, str | None]:
+    """Map each dataset name to the folder it would be loaded from, or ``None`` (never downloads)."""
+    result: dict[str, str | None] = {}
+    for name in DATASETS:
+        folder = find_dataset(name, root)
+        result[name] = None if folder is None else str(folder)
+    return result
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_verified(path: Path, expected_sha256: str) -> np.ndarray:
+    """Read an IDX file, check the SHA-256 of its uncompressed bytes, and parse it."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    data = decompress_bytes(path.read_bytes(), path.name)
+    actual = _HASH_CACHE.get(key)
+    if actual is None:
+        actual = _HASH_CACHE[key] = _sha256(data)
+    if actual != expected_sha256:
+        raise ChecksumError(
+            f"{path}: the SHA-256 of its uncompressed content is {actual}, expected {expected_sha256}; "
+            f"the file is corrupt or not the right one. Delete it and download it again "
+            f"(or copy a good one there)."
+        )
+    return read_idx_bytes(data, path.name)
+
+
+# --- download --------------------------------------------------------------------------------
+
+
+def _short_error(exc: BaseException) -> str:
+    """A one-line summary of a download failure (no nested reprs from urllib3)."""
+    response = getattr(exc, "response", None)
+    if response is not None and getattr(response, "status_code", None) is not None:
+        return f"HTTP {response.status_code} {response.reason or ''}".strip()
+    if "Timeout" in type(exc).__name__:
+        return f"timed out after {TIMEOUT_S:g} s"
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] [^'\")\]]+", text)
+    if errno:
+        return errno.group(0).strip()
+    first = text.splitlines()[0] if text else ""
+    if len(first) > 120:
+        first = first[:117] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _download_file(
+    name: str, filename: str, folder: Path, mirrors: list[str], errors: list[str]
+) -> Path | None:
+    """Download ``filename`` into ``folder`` from the first mirror that serves a verified copy.
+
+    Appends one line per failed mirror to ``errors``; returns the final path or ``None``.
+    """
+    import pooch
+
+    expected = SHA256[name][filename]
+    for base in mirrors:
+        url = base.rstrip("/") + "/" + filename
+        tmp = folder / f".{filename}.{secrets.token_hex(4)}.part"
+        try:
+            downloader = pooch.HTTPDownloader(progressbar=PROGRESSBAR, chunk_size=1 << 16, timeout=TIMEOUT_S)
+            downloader(url, str(tmp), None)
+            actual = _sha256(decompress_bytes(tmp.read_bytes(), filename))
+            if actual != expected:
+                errors.append(f"{url}: wrong content (SHA-256 {actual[:16]}..., expected {expected[:16]}...)")
+                continue
+            final = folder / filename
+            os.replace(tmp, final)
+            return final
+        except Exception as exc:  # any failure of one mirror means: try the next one
+            errors.append(f"{url}: {_short_error(exc)}")
+        finally:
+            tmp.unlink(missing_ok=True)
+    return None
+
+
+def _created_folders(folder: Path) -> list[Path]:
+    """The folders that ``folder.mkdir(parents=True)`` would create, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _writable_folder(folder: Path, created: list[Path]) -> bool:
+    """Create ``folder`` if needed (recording new folders in ``created``); is it writable?"""
+    new = _created_folders(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    created += new
+    return os.access(folder, os.W_OK)
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove folders this module created for a download that failed (deepest first)."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _describe(location: DataLocation, filenames: tuple[str, ...]) -> str:
+    folder = location.folder
+    if not folder.is_dir():
+        state = "folder does not exist"
+    else:
+        state = "missing " + ", ".join(_missing(folder, filenames))
+    return f"{location.source}: {folder} ({state})"
+
+
+def _not_found_message(
+    name: str,
+    split: str,
+    locations: list[DataLocation],
+    target: Path | None,
+    mirror_errors: list[str],
+    download: bool,
+) -> str:
+    pretty = _PRETTY[name]
+    files = SPLIT_FILES[split]
+    lines = [f"{pretty} ({split} split) is not on this machine and could not be downloaded."]
+    lines.append(f"Looked for {' and '.join(files)} (or the same names without .gz) in:")
+    env_set = bool(os.environ.get(DATA_ENV))
+    for loc in locations:
+        if loc.source == "user cache" and not env_set:
+            lines.append(f"  - ${DATA_ENV}: not set")
+        lines.append(f"  - {_describe(loc, files)}")
+    if not download:
+        lines.append("Downloading was switched off (download=False).")
+    elif target is None:
+        lines.append("Found no writable folder to download into (root= and the user cache are read-only).")
+    else:
+        lines.append(f"Tried to download into {target} from:")
+        lines += [f"  - {err}" for err in mirror_errors]
+    lines += [
+        "To fix it, do one of these:",
+        f"  - set {DATA_ENV} to a folder that contains {name}/ with the four files {', '.join(ALL_FILES)};",
+        f"  - pass root=<folder>, with the files in <folder>/{name}/;",
+        "  - connect to the internet and try again.",
+    ]
+    return "\n".join(lines)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _locate_or_download(
+    name: str, split: str, root: str | os.PathLike | None, download: bool, mirrors: list[str] | None
+) -> Path:
+    """The folder holding the split's two files: the first local one, else a fresh download."""
+    files = SPLIT_FILES[split]
+    locations = candidate_dirs(name, root)
+    folder = next((loc.folder for loc in locations if not _missing(loc.folder, files)), None)
+    if folder is not None:
+        return folder
+    target = None
+    errors: list[str] = []
+    created: list[Path] = []
+    if download:
+        targets = (loc.folder for loc in locations if loc.download_target)
+        target = next((f for f in targets if _writable_folder(f, created)), None)
+    if target is not None:
+        urls = list(MIRRORS[name] if mirrors is None else mirrors)
+        for filename in _missing(target, files):
+            if _download_file(name, filename, target, urls, errors) is None:
+                break
+        if not _missing(target, files):
+            return target
+    _remove_if_empty(created)
+    message = _not_found_message(name, split, locations, target, errors, download)
+    raise DataNotFoundError(message) from None
+
+
+
+def load_dataset(
+    name: str,
+    split: str = "train",
+    root: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    mirrors: list[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load one split of MNIST or Fashion-MNIST as numpy arrays.
+
+    Args:
+        name: ``"mnist"`` or ``"fashion-mnist"``.
+        split: ``"train"`` (60,000 examples) or ``"test"`` (10,000 examples).
+        root: a folder searched first (``<root>/<name>/``) and used for downloads if writable.
+        download: fetch missing files from the mirrors when no local copy exists.
+        mirrors: base URLs to use instead of ``MIRRORS[name]``.
+
+    Returns:
+        ``(images, labels)``: uint8 arrays of shape (N, 28, 28) and (N,).
+
+    Raises:
+        ValueError: unknown ``name`` or ``split``.
+        ChecksumError: a local file does not have the expected content.
+        IDXFormatError: a local file is truncated or malformed.
+        DataNotFoundError: no local copy and no mirror could provide one.
+    """
+    name = _check_name(name)
+    split = _check_split(split)
+    files = SPLIT_FILES[split]
+    folder = _locate_or_download(name, split, root, download, mirrors)
+    images_path, labels_path = (_local_file(folder, f) for f in files)
+    assert images_path is not None and labels_path is not None
+    images = _read_verified(images_path, SHA256[name][files[0]])  # (N, 28, 28)
+    labels = _read_verified(labels_path, SHA256[name][files[1]])  # (N,)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise IDXFormatError(f"{images_path}: expected uint8 images of shape (N, 28, 28), got {images.shape}")
+    if labels.dtype != np.uint8 or labels.shape != images.shape[:1]:
+        raise IDXFormatError(
+            f"{labels_path}: expected {images.shape[0]} uint8 labels, got {labels.dtype} {labels.shape}"
+        )
+    return images, labels
+
+
+def load_mnist(
+    split: str = "train", root: str | os.PathLike | None = None, **kwargs
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load MNIST digits: uint8 images (N, 28, 28) and labels (N,); see :func:`load_dataset`."""
+    return load_dataset("mnist", split, root, **kwargs)
+
+
+def load_fashion_mnist(
+    split: str = "train", root: str | os.PathLike | None = None, **kwargs
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load Fashion-MNIST: uint8 images (N, 28, 28) and labels (N,); see :func:`load_dataset`."""
+    return load_dataset("fashion-mnist", split, root, **kwargs)

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import torch
 
-from infogan_edu.config import get_preset
+from infogan_edu.config import get_preset, machine_summary
 from infogan_edu.data import load_mnist
 from infogan_edu.train import Trainer
 
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(run(args.preset, seed, args.steps, True, data, args.time_limit))
         print(json.dumps(rows[-1]), flush=True)
 
-    machine = torch.cuda.get_device_name() if torch.cuda.is_available() else f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    machine = machine_summary()
     print(f"\n{args.preset} preset on {machine}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}\n")
     print(table(rows))
     accs = [r["accuracy"] for r in rows if not r["control"]]

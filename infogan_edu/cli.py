@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 
 from . import __version__
 from .checkpoint import CheckpointError, export_weights, load_file
-from .config import PRESET_ENV, PRESETS, get_preset, pick_device, select_preset
+from .config import PRESET_ENV, PRESETS, get_preset, machine_summary, pick_device, select_preset
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +75,9 @@ def _train(args: argparse.Namespace) -> int:
     ckpt = args.out / "checkpoint.pt"
     if args.resume:
         overrides = {"steps": args.steps} if args.steps else {}
-        trainer = Trainer.resume(ckpt, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress, **overrides)
+        trainer = Trainer.resume(
+            ckpt, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress, **overrides
+        )
         print(f"resuming {ckpt} at step {trainer.step} of {trainer.config.steps}")
     else:
         if ckpt.exists():
@@ -99,7 +100,7 @@ def _train(args: argparse.Namespace) -> int:
         "seed": cfg.seed,
         "steps": trainer.step,
         "device": str(trainer.device),
-        "machine": platform.processor() or platform.machine(),
+        "machine": machine_summary(),
         "torch": torch.__version__,
         "train_seconds": round(trainer.train_seconds, 1),
         "test_accuracy": h.accuracy[-1] if h.accuracy else None,

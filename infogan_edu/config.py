@@ -139,6 +139,15 @@ def pick_device(requested: str = "auto") -> torch.device:
     return dev
 
 
+def machine_summary() -> str:
+    """The device a run used, in words, for result tables: the GPU's name, or the CPU and its threads."""
+    import platform
+
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+
+
 def get_preset(name: str, **overrides: object) -> TrainConfig:
     """A copy of a named preset with `overrides` applied, e.g. ``get_preset("cpu", seed=3)``."""
     if name not in PRESETS:

@@ -292,7 +292,11 @@ class Trainer:
     # -------------------------------------------------------------- checkpoints
     def state(self) -> dict[str, Any]:
         """Everything needed to continue exactly: weights, optimisers, RNG states, history."""
-        rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state(), "batcher": self.batcher.state_dict()}
+        rng = {
+            "torch": torch.get_rng_state(),
+            "latent": self.latent_rng.get_state(),
+            "batcher": self.batcher.state_dict(),
+        }
         if torch.cuda.is_available():
             rng["cuda"] = torch.cuda.get_rng_state_all()
         return {

@@ -52,7 +52,8 @@ def test_make_lab_serves_lesson_00(tmp_path: Path) -> None:
                 if proc.poll() is not None:
                     break
                 time.sleep(0.5)
-        assert listing is not None, f"JupyterLab did not answer: {proc.stdout.read().decode()[-2000:] if proc.poll() is not None else ''}"
+        log = proc.stdout.read().decode()[-2000:] if proc.poll() is not None else ""
+        assert listing is not None, f"JupyterLab did not answer: {log}"
         names = {item["name"] for item in listing["content"]}
         assert "00_setup.ipynb" in names
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=5) as r:

@@ -1,8 +1,9 @@
 """The two ways to install (pip via pyproject.toml, conda via environment.yml) must agree."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from the PyPI names
@@ -46,7 +47,9 @@ def environment_runtime() -> tuple[set[str], list[str]]:
 def test_environment_yml_matches_pyproject() -> None:
     conda, _ = environment_runtime()
     pip = pyproject_runtime()
-    assert conda == pip, f"only in environment.yml: {sorted(conda - pip)}; only in pyproject.toml: {sorted(pip - conda)}"
+    assert conda == pip, (
+        f"only in environment.yml: {sorted(conda - pip)}; only in pyproject.toml: {sorted(pip - conda)}"
+    )
 
 
 def test_environment_installs_package_editable_with_test_extras() -> None:

@@ -17,6 +17,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .data.batching import to_float_images
+from .latent import LatentSpec
 
 
 class ClusterScores(NamedTuple):
@@ -94,3 +95,54 @@ def predict_categories(
 def evaluate(model: torch.nn.Module, images: np.ndarray | torch.Tensor, labels: np.ndarray) -> ClusterScores:
     """Cluster scores of the first categorical code on a labelled set (use the MNIST test set)."""
     return cluster_scores(predict_categories(model, images), np.asarray(labels))
+
+
+def slant_and_ink(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two visible properties of digit images in [-1, 1], (B, 1, H, W), for checking what a continuous
+    code learned (the paper's Figure 2: rotation and stroke width).
+
+    slant: the shear of the ink, cov(x, y) / var(y) from the image's second moments (0 for an
+      upright stroke; positive when the top leans right);
+    ink: the fraction of the image covered by ink, which grows with stroke width.
+    """
+    w = (images.squeeze(1).float() + 1) / 2  # (B, H, W) ink weights in [0, 1]
+    h, wd = w.shape[-2:]
+    ys = torch.arange(h, dtype=w.dtype).view(1, h, 1)
+    xs = torch.arange(wd, dtype=w.dtype).view(1, 1, wd)
+    mass = w.sum(dim=(1, 2)).clamp_min(1e-6)  # (B,)
+    my = (w * ys).sum(dim=(1, 2)) / mass
+    mx = (w * xs).sum(dim=(1, 2)) / mass
+    dy, dx = ys - my.view(-1, 1, 1), xs - mx.view(-1, 1, 1)  # (B, H, W) each, by broadcasting
+    cov_xy = (w * dx * dy).sum(dim=(1, 2)) / mass
+    var_y = (w * dy * dy).sum(dim=(1, 2)) / mass
+    slant = -cov_xy / var_y.clamp_min(1e-6)  # image rows grow downwards: a right lean has cov < 0
+    return slant, mass / (h * wd)
+
+
+@torch.no_grad()
+def continuous_code_effects(
+    generator: torch.nn.Module, spec: LatentSpec, n: int = 512, values: tuple[float, float] = (-1.0, 1.0), seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """For each continuous code: the mean change of slant and ink when the code goes from values[0] to values[1]
+    with everything else fixed, in units of their standard deviation across samples (an effect size)."""
+    was_training = generator.training
+    generator.eval()
+    device = next(generator.parameters(), torch.empty(0)).device
+    base = spec.sample(n, torch.Generator().manual_seed(seed))
+    out = {}
+    for code in spec.codes:
+        if code.kind != "continuous":
+            continue
+        props = []
+        for v in values:
+            cont = base.cont.clone()
+            cont[:, code.index] = v
+            x = generator(spec.to_input(type(base)(base.z, base.cat, cont)).to(device)).cpu()
+            props.append(slant_and_ink(x))
+        (s0, i0), (s1, i1) = props
+        out[code.name] = {
+            "slant": float((s1 - s0).mean() / torch.cat([s0, s1]).std().clamp_min(1e-6)),
+            "ink": float((i1 - i0).mean() / torch.cat([i0, i1]).std().clamp_min(1e-6)),
+        }
+    generator.train(was_training)
+    return out

@@ -47,3 +47,36 @@ def test_predict_categories_restores_mode() -> None:
     pred = predict_categories(m, np.zeros((5, 28, 28), dtype=np.uint8), batch_size=2)
     assert pred.shape == (5,) and m.training
     assert torch.is_tensor(torch.as_tensor(pred))
+
+
+def _bar(width: int, lean: float) -> torch.Tensor:
+    img = -torch.ones(1, 1, 28, 28)
+    for row in range(4, 24):
+        centre = 14 + lean * (14 - row)  # the top (small row index) moves right when lean > 0
+        lo = int(round(centre - width / 2))
+        img[0, 0, row, lo : lo + width] = 1.0
+    return img
+
+
+def test_slant_and_ink_read_lean_and_thickness() -> None:
+    from infogan_edu.metrics import slant_and_ink
+
+    upright, right, left, thick = _bar(2, 0.0), _bar(2, 0.4), _bar(2, -0.4), _bar(5, 0.0)
+    s, ink = slant_and_ink(torch.cat([upright, right, left, thick]))
+    assert abs(s[0]) < 0.05 and s[1] > 0.3 and s[2] < -0.3
+    assert ink[3] > 2 * ink[0]
+
+
+def test_continuous_code_effects_finds_a_planted_effect() -> None:
+    from infogan_edu.metrics import continuous_code_effects
+
+    spec = LatentSpec(noise=4, categorical=(10,), continuous=2)
+
+    class Planted(torch.nn.Module):  # c2 sets the lean, c3 the thickness
+        def forward(self, g_in: torch.Tensor) -> torch.Tensor:
+            cont = g_in[:, spec.layout()["cont"]]
+            return torch.cat([_bar(3 + int(2 * c3), 0.4 * float(c2)) for c2, c3 in cont.tolist()])
+
+    fx = continuous_code_effects(Planted(), spec, n=16)
+    assert fx["c2"]["slant"] > 1.0 and abs(fx["c2"]["ink"]) < 0.5
+    assert fx["c3"]["ink"] > 1.0 and abs(fx["c3"]["slant"]) < 0.5

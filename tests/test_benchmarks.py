@@ -1,0 +1,36 @@
+"""CI checks that the benchmark scripts run (their CPU variants). They assert nothing about speed."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infogan_edu.data import find_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_mnist = pytest.mark.skipif(
+    find_dataset("mnist") is None, reason="MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)"
+)
+
+
+def run(*args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ}
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+@needs_mnist
+def test_gpu_speed_cpu_variant_runs() -> None:
+    text = run("benchmarks/gpu_speed.py", "--quick", "--steps", "3", "--warmup", "1")
+    assert "| 1 baseline" in text and "| 3 + no per-step host sync" in text
+    assert "GFLOP per image" in text and "skipped: CUDA only" in text
+
+
+@needs_mnist
+def test_reproduce_mnist_runs_tiny() -> None:
+    text = run("benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20")
+    assert "lambda = 0 control" in text and "median test accuracy over 1 seeds" in text

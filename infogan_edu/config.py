@@ -37,6 +37,7 @@ class TrainConfig:
     categorical: tuple[int, ...] = (10,)
     continuous: int = 2
     noise_prior: Literal["uniform", "normal"] = "uniform"
+    noise_scale: float = 1.0
     width: float = 1.0  # multiplies every hidden size; 0.25 is the CPU-sized model
     # ---- optimisation ----
     steps: int = 5000  # the original code's MNIST run: 50 epochs x 100 updates at batch 128
@@ -86,7 +87,7 @@ class TrainConfig:
         self.latent_spec()  # validates the latent fields
 
     def latent_spec(self) -> LatentSpec:
-        return LatentSpec(self.noise, tuple(self.categorical), self.continuous, self.noise_prior)
+        return LatentSpec(self.noise, tuple(self.categorical), self.continuous, self.noise_prior, self.noise_scale)
 
     def to_dict(self) -> dict:
         """Plain data (lists, not tuples), safe for `torch.load(weights_only=True)`."""

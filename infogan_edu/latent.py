@@ -66,6 +66,7 @@ class LatentSpec:
     categorical: tuple[int, ...] = (10,)
     continuous: int = 2
     noise_prior: NoisePrior = "uniform"
+    noise_scale: float = 1.0  # z ~ scale * Unif(-1, 1) or scale * N(0, I); < 1 gives the codes more weight
 
     def __post_init__(self) -> None:
         _check_positive_int("noise", self.noise, 1)
@@ -83,6 +84,9 @@ class LatentSpec:
         object.__setattr__(self, "categorical", tuple(cats))
         if self.noise_prior not in ("uniform", "normal"):
             raise ValueError(f"LatentSpec.noise_prior must be 'uniform' or 'normal', got {self.noise_prior!r}")
+        scale = self.noise_scale
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise ValueError(f"LatentSpec.noise_scale must be a positive number, got {self.noise_scale!r}")
         if not self.categorical and self.continuous == 0:
             raise ValueError("LatentSpec needs at least one code: categorical=() and continuous=0 is a plain GAN")
 
@@ -146,10 +150,10 @@ class LatentSpec:
     def sample_noise(
         self, batch: int, generator: torch.Generator | None = None, device: torch.device | str = "cpu"
     ) -> torch.Tensor:
-        """z from the noise prior, (B, noise). Unif(-1, 1) as in the original code, or N(0, I)."""
+        """z from the noise prior, (B, noise): noise_scale * Unif(-1, 1) or noise_scale * N(0, I)."""
         if self.noise_prior == "uniform":
-            return torch.rand(batch, self.noise, generator=generator, device=device) * 2 - 1
-        return torch.randn(batch, self.noise, generator=generator, device=device)
+            return (torch.rand(batch, self.noise, generator=generator, device=device) * 2 - 1) * self.noise_scale
+        return torch.randn(batch, self.noise, generator=generator, device=device) * self.noise_scale
 
     def sample(
         self, batch: int, generator: torch.Generator | None = None, device: torch.device | str = "cpu"
@@ -230,8 +234,15 @@ class LatentSpec:
             "categorical": list(self.categorical),
             "continuous": self.continuous,
             "noise_prior": self.noise_prior,
+            "noise_scale": self.noise_scale,
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> LatentSpec:
-        return cls(d["noise"], tuple(d["categorical"]), d["continuous"], d.get("noise_prior", "uniform"))
+        return cls(
+            d["noise"],
+            tuple(d["categorical"]),
+            d["continuous"],
+            d.get("noise_prior", "uniform"),
+            d.get("noise_scale", 1.0),
+        )

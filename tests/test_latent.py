@@ -83,3 +83,10 @@ def test_invalid_specs_name_the_field(kwargs: dict, field: str) -> None:
 
 def test_round_trip_dict() -> None:
     assert LatentSpec.from_dict(MNIST.to_dict()) == MNIST
+
+
+def test_noise_scale() -> None:
+    lat = LatentSpec(noise=8, noise_scale=0.25).sample(2000, torch.Generator().manual_seed(0))
+    assert lat.z.abs().max() <= 0.25 and lat.z.abs().max() > 0.24
+    with pytest.raises(ValueError, match="noise_scale"):
+        LatentSpec(noise_scale=0)

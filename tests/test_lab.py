@@ -44,7 +44,7 @@ def test_make_lab_serves_lesson_00(tmp_path: Path) -> None:
         listing, deadline = None, time.time() + 90
         while time.time() < deadline:
             try:
-                url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+                url = f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}"
                 with urllib.request.urlopen(url, timeout=2) as r:
                     listing = json.load(r)
                 break

@@ -1,0 +1,541 @@
+"""The exercises (exercises/, issue 8): solutions, generated student copies, and the checks themselves.
+
+- every check passes the reference solution (the functions of the solution notebooks themselves) and
+  fails, with a friendly message, on each plausible wrong answer kept below as a mutation;
+- the student copies are what `python -m infogan_edu.exercises build` writes, and executed they fail
+  only with the exercise's NotImplementedError;
+- the solution notebooks are stored executed, every check printing its ✓ line (nbval re-runs them in
+  `make test`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy.optimize import linear_sum_assignment
+
+from infogan_edu import exercise_checks as ec
+from infogan_edu import exercises as gen
+from infogan_edu.latent import Latent, LatentSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "exercises" / "solutions").glob("ex*.ipynb"))
+STUDENTS = [gen.student_path(p) for p in SOLUTIONS]
+TOPICS = {
+    1: "gan_losses",
+    2: "entropy_and_bound",
+    3: "gaussian_nll",
+    4: "monte_carlo_bound",
+    5: "traversal_batch",
+    6: "hungarian_accuracy",
+}
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict[str, Callable[..., Any]]:
+    """The reference solutions: the functions the solution notebooks define in their `solution` cells."""
+    out: dict[str, Callable[..., Any]] = {}
+    for path in SOLUTIONS:
+        out.update(gen.solution_functions(path))
+    return out
+
+
+def quiet(check: Callable[..., ec.CheckResult], *fns: Callable[..., Any]) -> ec.CheckResult:
+    return check(*fns, verbose=False, raise_on_failure=False)
+
+
+# ------------------------------------------------------------------------------- the layout
+def test_six_exercises_with_solutions_and_student_copies() -> None:
+    assert [p.name for p in SOLUTIONS] == [f"ex{n:02d}_{t}.ipynb" for n, t in TOPICS.items()]
+    for path in STUDENTS:
+        assert path.is_file(), f"{path.name} missing: run python -m infogan_edu.exercises build"
+    readme = (ROOT / "exercises" / "README.md").read_text()
+    for path in SOLUTIONS:
+        assert path.name in readme, f"exercises/README.md does not list {path.name}"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_notebook_anatomy(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    number = gen.exercise_number(path, nb)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert nb.cells[0].source.startswith(f"# Exercise {number}:")
+    for needed in ("**Belongs to:** Lesson", "**Time:**", "By the end you will have", "## How to work through",
+                   "✏️ Your turn", "## Summary", "## References"):
+        assert needed in text, f"{path.name}: no {needed!r}"
+    setup = [c for c, t in zip(nb.cells, tags, strict=True) if "setup" in t]
+    assert len(setup) == 1 and "torch.manual_seed" in setup[0].source and "__version__" in setup[0].source
+    assert "figure_formats = ['png']" in setup[0].source and "pick_device" in setup[0].source
+    assert sum("solution" in t for t in tags) >= 1
+    # every task cell is followed by a check cell that calls an infogan_edu.exercise_checks function
+    for i, t in enumerate(tags):
+        if "solution" in t:
+            nxt = nb.cells[i + 1]
+            assert "check" in nxt.metadata.get("tags", []) and "check_" in nxt.source, f"cell {i + 1}"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            code_lines = [ln for ln in cell.source.splitlines() if not ln.lstrip().startswith("#")]
+            assert not any(ln.rstrip().endswith(";") for ln in code_lines), f"cell {i}: a trailing `;`"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_notebook_is_stored_with_passing_checks(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    number = gen.exercise_number(path, nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, f"cell {i} not executed: store the notebook with outputs"
+        assert all(o.output_type != "error" for o in cell.outputs), f"cell {i}: a stored error"
+        if "check" in cell.metadata.get("tags", []) and "check_" in cell.source:
+            printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+            assert printed.startswith(f"✓ Exercise {number} passed"), f"cell {i}: {printed[:200]!r}"
+
+
+# ------------------------------------------------------------------------- the generator
+def test_committed_student_copies_match_the_generator() -> None:
+    assert gen.check(ROOT) == []
+    run = subprocess.run(
+        [sys.executable, "-m", "infogan_edu.exercises", "check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "ok: 6 student copies" in run.stdout
+
+
+def test_build_is_deterministic_and_check_notices_drift(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    first = {p: p.read_bytes() for p in gen.build(tmp_path)}
+    second = {p: p.read_bytes() for p in gen.build(tmp_path)}
+    assert first == second and len(first) == len(SOLUTIONS)
+    assert gen.main(["check", "--root", str(tmp_path)]) == 0
+    victim = tmp_path / "exercises" / STUDENTS[0].name
+    nb = nbformat.read(victim, as_version=4)
+    nb.cells[-1].source += "\nan edit"
+    nbformat.write(nb, victim)
+    assert gen.check(tmp_path) == [f"exercises/{victim.name} differs from what its solution notebook generates"]
+    assert gen.main(["check", "--root", str(tmp_path)]) == 1
+    victim.unlink()
+    assert gen.check(tmp_path) == [f"exercises/{victim.name} is missing"]
+    (tmp_path / "exercises" / "ex99_orphan.ipynb").write_text(victim.with_suffix("").name)
+    assert any("ex99_orphan.ipynb has no solution" in p for p in gen.check(tmp_path))
+
+
+def test_stub_keeps_signature_docstring_and_hint() -> None:
+    source = '''import torch
+
+
+@torch.no_grad()
+def add(x: int,
+        y: int = 2) -> int:
+    """Add two numbers.
+
+    Shapes: none."""
+    # HINT: use the + operator,
+    # HINT: nothing more.
+    total = x + y  # the solution
+    return total
+    # a trailing comment inside the function
+
+
+def twice(a):
+    return 2 * a
+
+
+print("kept")
+'''
+    out = gen.stub_source(source, 7)
+    assert '@torch.no_grad()\ndef add(x: int,\n        y: int = 2) -> int:\n    """Add two numbers.' in out
+    assert 'raise NotImplementedError("Exercise 7: use the + operator, nothing more.")' in out
+    assert 'raise NotImplementedError("Exercise 7: write the body of twice()")' in out
+    assert "total" not in out and "2 * a" not in out and "trailing comment" not in out
+    assert out.endswith('print("kept")\n') and "import torch" in out
+    ns: dict[str, Any] = {}
+    exec(compile(out, "stub", "exec"), ns)
+    with pytest.raises(NotImplementedError, match="Exercise 7: use the"):
+        ns["add"](1, 2)
+    # long hints are wrapped to the project's line length, and the stub still compiles
+    long = gen.stub_source('def f():\n    # HINT: ' + "word " * 60 + '\n    return 1\n', 2)
+    assert max(len(line) for line in long.splitlines()) <= gen.LINE_LENGTH
+    ns = {}
+    exec(compile(long, "stub", "exec"), ns)
+    with pytest.raises(NotImplementedError, match="^Exercise 2: word word"):
+        ns["f"]()
+
+
+def test_stub_refuses_cells_it_cannot_stub() -> None:
+    with pytest.raises(gen.ExerciseSourceError, match="at least one top-level function"):
+        gen.stub_source("x = 1\n", 1)
+    with pytest.raises(gen.ExerciseSourceError, match="own lines"):
+        gen.stub_source("def f(): return 1\n", 1)
+    with pytest.raises(gen.ExerciseSourceError, match="not valid Python"):
+        gen.stub_source("def f(:\n", 1)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_student_copy_has_no_solution_and_no_outputs(solution: Path) -> None:
+    student = nbformat.read(gen.student_path(solution), as_version=4)
+    master = nbformat.read(solution, as_version=4)
+    number = gen.exercise_number(solution, master)
+    assert student.metadata["exercise"]["generated_from"] == f"solutions/{solution.name}"
+    raw = json.loads(gen.student_path(solution).read_text())
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in raw["cells"])
+    assert all("execution" not in c["metadata"] for c in raw["cells"])
+    assert not any("solution-only" in c.metadata.get("tags", []) for c in student.cells)
+    stubs = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
+    assert stubs and all(f'NotImplementedError("Exercise {number}:' in c.source
+                         or f'"Exercise {number}: ' in c.source for c in stubs)
+    stub_lines = {line.strip() for c in stubs for line in c.source.splitlines()}
+    for cell in master.cells:
+        if "solution" not in cell.metadata.get("tags", []):
+            continue
+        lines = cell.source.splitlines()
+        for node in ast.parse(cell.source).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            for stmt in body:  # every statement after the docstring is gone from the student copy
+                for line in lines[stmt.lineno - 1 : stmt.end_lineno]:
+                    assert line.strip() not in stub_lines, f"{solution.name}: leaked {line.strip()!r}"
+
+
+# ----------------------------------------------------------- student copies fail only at stubs
+def _execute(path: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, allow_errors=True, timeout=120, kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed_students() -> dict[Path, nbformat.NotebookNode]:
+    """Every student copy executed as a learner would on opening it (three kernels at a time)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        return dict(zip(STUDENTS, pool.map(_execute, STUDENTS), strict=True))
+
+
+@pytest.mark.parametrize("path", STUDENTS, ids=lambda p: p.stem)
+def test_student_copy_fails_only_with_the_exercise_stub(
+    path: Path, executed_students: dict[Path, nbformat.NotebookNode]
+) -> None:
+    nb = executed_students[path]
+    number = nb.metadata["exercise"]["number"]
+    first_stub = min(i for i, c in enumerate(nb.cells) if "exercise" in c.metadata.get("tags", []))
+    stub_names = [
+        node.name
+        for c in nb.cells
+        if "exercise" in c.metadata.get("tags", [])
+        for node in ast.parse(c.source).body
+        if isinstance(node, ast.FunctionDef)
+    ]
+    calls_a_stub = re.compile(r"(?<![\w.])(" + "|".join(stub_names) + r")\b")
+    failed_checks = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        tags = cell.metadata.get("tags", [])
+        if "exercise" in tags or "setup" in tags or i < first_stub:
+            assert not errors, f"cell {i} must run cleanly: {[(e.ename, e.evalue) for e in errors]}"
+        for e in errors:  # the only failure allowed: the stub's own NotImplementedError
+            assert e.ename == "NotImplementedError", f"cell {i}: {e.ename}: {e.evalue}"
+            assert e.evalue.startswith(f"Exercise {number}: "), f"cell {i}: {e.evalue}"
+        if "check" in tags and calls_a_stub.search(cell.source):
+            assert errors, f"check cell {i} ran without the exercise being done"
+            failed_checks += 1
+    assert failed_checks >= 1
+
+
+# ------------------------------------------------------------- the reference passes every check
+CHECKS = {
+    "gan_losses": (ec.check_gan_losses, ("discriminator_loss", "generator_loss")),
+    "categorical_bound": (ec.check_categorical_bound, ("categorical_entropy", "categorical_lower_bound")),
+    "gaussian_nll": (ec.check_gaussian_nll, ("gaussian_nll",)),
+    "mc_lower_bound": (ec.check_mc_lower_bound, ("mc_lower_bound",)),
+    "traversal": (ec.check_traversal, ("traversal_batch",)),
+    "hungarian_accuracy": (ec.check_hungarian_accuracy, ("unsupervised_accuracy",)),
+}
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_reference_solution_passes(name: str, ref: dict[str, Callable[..., Any]], capsys) -> None:
+    check, fn_names = CHECKS[name]
+    result = check(*(ref[n] for n in fn_names))
+    assert result.passed and bool(result)
+    assert capsys.readouterr().out.startswith(f"✓ Exercise {result.exercise} passed")
+
+
+# ---------------------------------------------------------------------------- the mutations
+def _gaussian(mean, log_std, c, clamp=True, *, log_term=True, square=True, codes="sum", use_clamp=True,
+              log_var=False):
+    """A Gaussian NLL with switchable mistakes (the reference is all defaults)."""
+    if clamp and use_clamp:
+        log_std = log_std.clamp(-3.0, 2.0)
+    var = torch.exp(log_std) if (log_var or not square) else torch.exp(2 * log_std)
+    log_sigma = log_std / 2 if log_var else log_std
+    nll = (log_sigma if log_term else 0) + 0.5 * math.log(2 * math.pi) + (c - mean) ** 2 / (2 * var)
+    return nll.sum(dim=1).mean() if codes == "sum" else nll.mean()
+
+
+def _traversal(spec: LatentSpec, code: str, values, base: Latent, *, resample=False, name_index=False,
+               keep_others=True, long_cat=True) -> Latent:
+    """A traversal with switchable mistakes."""
+    info = spec.code(code)
+    vals = torch.as_tensor(values)
+    n = vals.numel()
+    z = spec.sample_noise(n) if resample else base.z.expand(n, -1).clone()
+    cat = base.cat.expand(n, -1).clone() if keep_others else torch.zeros(n, spec.n_categorical, dtype=torch.long)
+    cont = base.cont.expand(n, -1).clone() if keep_others else torch.zeros(n, spec.continuous)
+    index = int(code[1:]) - 1 if name_index else info.index  # "c2" -> 1: the paper number as an index
+    if info.kind == "categorical":
+        cat[:, min(index, cat.shape[1] - 1)] = vals.long()
+    else:
+        cont[:, min(index, cont.shape[1] - 1)] = vals.float()
+    return Latent(z, cat if long_cat else cat.float(), cont)
+
+
+def _traversal_in_place(spec: LatentSpec, code: str, values, base: Latent) -> Latent:
+    """Right answer, but written through `base` itself."""
+    info = spec.code(code)
+    rows = []
+    for v in torch.as_tensor(values).tolist():
+        if info.kind == "categorical":
+            base.cat[0, info.index] = int(v)
+        else:
+            base.cont[0, info.index] = v
+        rows.append(Latent(base.z.clone(), base.cat.clone(), base.cont.clone()))
+    return Latent(*(torch.cat(parts) for parts in zip(*rows, strict=True)))
+
+
+def _accuracy(pred, labels, *, how="hungarian"):
+    """Accuracy with switchable mistakes: no matching, many-to-one, or a minimising matching."""
+    n = int(max(pred.max(), labels.max())) + 1
+    counts = np.zeros((n, n), dtype=np.int64)
+    np.add.at(counts, (labels, pred), 1)
+    if how == "raw":
+        return float(np.mean(pred == labels)), {k: k for k in range(n)}
+    if how == "many_to_one":
+        mapping = {int(k): int(counts[:, k].argmax()) for k in np.unique(pred)}
+        return float(counts.max(axis=0).sum() / pred.size), mapping
+    if how == "inverted_mapping":
+        rows, cols = linear_sum_assignment(-counts)
+        return float(counts[rows, cols].sum() / pred.size), {int(r): int(c) for r, c in zip(rows, cols, strict=True)}
+    rows, cols = linear_sum_assignment(counts if how == "minimise" else -counts)
+    return float(counts[rows, cols].sum() / pred.size), {int(c): int(r) for r, c in zip(rows, cols, strict=True)}
+
+
+def _mc(channel, log_q, n, generator, *, how="right"):
+    """Monte-Carlo bounds with switchable mistakes."""
+    if how == "global_rng":
+        c, x = channel.sample(n)  # ignores the generator it was given
+    else:
+        c, x = channel.sample(n, generator)
+    h = channel.prior_entropy()
+    if how == "true_posterior":
+        return h + channel.posterior_log_probs()[x, c].mean()
+    if how == "argmax_posterior":  # reads the most likely code instead of the sampled one
+        return h + log_q[x].max(dim=1).values.mean()
+    if how == "swapped":
+        return h + log_q[c % log_q.shape[0], x % log_q.shape[1]].mean()
+    if how == "no_entropy":
+        return log_q[x, c].mean()
+    if how == "sign":
+        return h - log_q[x, c].mean()
+    if how == "exp":
+        return h + log_q[x, c].exp().mean()
+    return h + log_q[x, c].mean()
+
+
+def _entropy_ok(p):
+    return -torch.xlogy(p, p).sum(dim=-1)
+
+
+def _bound(logits, c, prior, *, how="right"):
+    log_q = F.log_softmax(logits, dim=1).gather(1, c[:, None]).squeeze(1)
+    h = _entropy_ok(prior)
+    if how == "no_entropy":
+        return log_q.mean()
+    if how == "softmax_first":
+        return h - F.cross_entropy(F.softmax(logits, dim=1), c)
+    if how == "log2":
+        return (h + log_q.mean()) / math.log(2)
+    if how == "uniform_entropy":
+        return math.log(prior.numel()) + log_q.mean()
+    if how == "naive_log_softmax":
+        return h + torch.log(torch.softmax(logits, dim=1)).gather(1, c[:, None]).mean()
+    if how == "nll_sign":
+        return h - log_q.mean()
+    return h + log_q.mean()
+
+
+D_OK = lambda r, f: -(F.logsigmoid(r).mean() + F.logsigmoid(-f).mean())  # noqa: E731
+G_OK = lambda f: -F.logsigmoid(f).mean()  # noqa: E731
+
+# (id, check, the functions passed to it, a phrase the friendly message must contain)
+MUTATIONS: list[tuple[str, Callable[..., ec.CheckResult], tuple, str]] = [
+    # exercise 1
+    ("d_wrong_sign", ec.check_gan_losses,
+     (lambda r, f: F.logsigmoid(r).mean() + F.logsigmoid(-f).mean(), G_OK), "sign is flipped"),
+    ("d_real_fake_swapped", ec.check_gan_losses,
+     (lambda r, f: -(F.logsigmoid(f).mean() + F.logsigmoid(-r).mean()), G_OK), "swapped"),
+    ("d_naive_log_sigmoid", ec.check_gan_losses,
+     (lambda r, f: -(torch.log(torch.sigmoid(r)).mean() + torch.log(1 - torch.sigmoid(f)).mean()), G_OK),
+     "F.logsigmoid"),
+    ("d_one_bce_over_both_batches", ec.check_gan_losses,
+     (lambda r, f: F.binary_cross_entropy_with_logits(
+         torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])), G_OK), "own batch"),
+    ("g_minimax_instead_of_non_saturating", ec.check_gan_losses,
+     (D_OK, lambda f: F.logsigmoid(-f).mean()), "minimax"),
+    ("g_wrong_sign", ec.check_gan_losses, (D_OK, lambda f: F.logsigmoid(f).mean()), "sign is flipped"),
+    ("g_returns_a_float", ec.check_gan_losses, (D_OK, lambda f: -F.logsigmoid(f).mean().item()), "not a torch tensor"),
+    ("g_detached", ec.check_gan_losses, (D_OK, lambda f: -F.logsigmoid(f).mean().detach()), "not connected"),
+    # exercise 2
+    ("entropy_in_bits", ec.check_categorical_bound,
+     (lambda p: -(torch.xlogy(p, p) / math.log(2)).sum(-1), _bound), "bits"),
+    ("entropy_nan_at_zero", ec.check_categorical_bound, (lambda p: -(p * torch.log(p)).sum(-1), _bound), "0 * ln 0"),
+    ("entropy_sums_the_batch_too", ec.check_categorical_bound, (lambda p: -torch.xlogy(p, p).sum(), _bound), "dim=-1"),
+    ("bound_missing_h_c", ec.check_categorical_bound,
+     (_entropy_ok, lambda *a: _bound(*a, how="no_entropy")), "H(c) term is missing"),
+    ("bound_softmax_before_cross_entropy", ec.check_categorical_bound,
+     (_entropy_ok, lambda *a: _bound(*a, how="softmax_first")), "softmax twice"),
+    ("bound_in_bits", ec.check_categorical_bound, (_entropy_ok, lambda *a: _bound(*a, how="log2")), "bits"),
+    ("bound_ln_k_for_a_skewed_prior", ec.check_categorical_bound,
+     (_entropy_ok, lambda *a: _bound(*a, how="uniform_entropy")), "entropy of the prior"),
+    ("bound_log_of_softmax", ec.check_categorical_bound,
+     (_entropy_ok, lambda *a: _bound(*a, how="naive_log_softmax")), "log_softmax"),
+    ("bound_nll_sign", ec.check_categorical_bound, (_entropy_ok, lambda *a: _bound(*a, how="nll_sign")), "wrong sign"),
+    # exercise 3
+    ("gauss_no_log_sigma", ec.check_gaussian_nll,
+     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, log_term=False),), "log sigma term is missing"),
+    ("gauss_sigma_not_squared", ec.check_gaussian_nll,
+     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, square=False),), "2 sigma instead of 2 sigma^2"),
+    ("gauss_log_std_read_as_log_variance", ec.check_gaussian_nll,
+     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, log_var=True),), "not log sigma^2"),
+    ("gauss_no_clamping", ec.check_gaussian_nll,
+     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, use_clamp=False),), "no clamping"),
+    ("gauss_always_clamps", ec.check_gaussian_nll,
+     (lambda m, s, c, clamp=True: _gaussian(m, s, c, clamp=True),), "clamp=False"),
+    ("gauss_mean_over_codes", ec.check_gaussian_nll,
+     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, codes="mean"),), "averaged over the codes"),
+    # exercise 4
+    ("mc_uses_true_posterior", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="true_posterior"),), "I(c; x) itself"),
+    ("mc_argmax_of_posterior_exceeds_mi", ec.check_mc_lower_bound,
+     (lambda *a: _mc(*a, how="argmax_posterior"),), "above the true I(c; x)"),
+    ("mc_index_swapped", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="swapped"),), "log_q[c, x]"),
+    ("mc_missing_h_c", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="no_entropy"),), "H(c) term is missing"),
+    ("mc_wrong_sign_exceeds_mi", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="sign"),), "above the true"),
+    ("mc_exponentiated", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="exp"),), "do not exponentiate"),
+    ("mc_ignores_generator", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="global_rng"),), "generator"),
+    # exercise 5
+    ("traversal_resamples_noise", ec.check_traversal, (lambda *a: _traversal(*a, resample=True),), "new noise"),
+    ("traversal_sweeps_wrong_code", ec.check_traversal,
+     (lambda *a: _traversal(*a, name_index=True),), "instead of c"),
+    ("traversal_resets_other_codes", ec.check_traversal,
+     (lambda *a: _traversal(*a, keep_others=False),), "should stay at its base value"),
+    ("traversal_float_categories", ec.check_traversal, (lambda *a: _traversal(*a, long_cat=False),), "torch.long"),
+    ("traversal_writes_into_base", ec.check_traversal, (_traversal_in_place,), "in place"),
+    # exercise 6
+    ("accuracy_without_matching", ec.check_hungarian_accuracy, (lambda p, t: _accuracy(p, t, how="raw"),), "directly"),
+    ("accuracy_many_to_one", ec.check_hungarian_accuracy,
+     (lambda p, t: _accuracy(p, t, how="many_to_one"),), "same label"),
+    ("accuracy_minimising_matching", ec.check_hungarian_accuracy,
+     (lambda p, t: _accuracy(p, t, how="minimise"),), "negate"),
+    ("accuracy_mapping_inverted", ec.check_hungarian_accuracy,
+     (lambda p, t: _accuracy(p, t, how="inverted_mapping"),), "mapping category -> label"),
+]
+
+
+def test_mutation_helpers_are_right_when_unmutated() -> None:
+    """The switchable helpers above pass with no mistake switched on, so each mutation is one mistake."""
+    assert quiet(ec.check_gan_losses, D_OK, G_OK)
+    assert quiet(ec.check_categorical_bound, _entropy_ok, _bound)
+    assert quiet(ec.check_gaussian_nll, _gaussian)
+    assert quiet(ec.check_mc_lower_bound, _mc)
+    assert quiet(ec.check_traversal, _traversal)
+    assert quiet(ec.check_hungarian_accuracy, _accuracy)
+
+
+@pytest.mark.parametrize("case", MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_check_catches_mutation(case: tuple) -> None:
+    _, check, fns, phrase = case
+    result = quiet(check, *fns)
+    assert not result.passed and not bool(result)
+    assert result.message.startswith(f"✗ Exercise {result.exercise}: "), result.message
+    assert phrase in result.message, result.message
+    assert "Traceback" not in result.message
+
+
+def test_failure_raises_the_friendly_message(capsys) -> None:
+    wrong = lambda f: F.logsigmoid(-f).mean()  # noqa: E731  (minimax)
+    with pytest.raises(ec.ExerciseCheckFailed) as info:
+        ec.check_generator_loss(wrong)
+    assert isinstance(info.value, AssertionError)
+    message = str(info.value)
+    assert message.startswith("✗ Exercise 1: for random logits, generator_loss(fake_logits=[")
+    assert "expected L_G = -E[log D(G(z))] = " in message and "hint: that is the minimax loss" in message
+    assert capsys.readouterr().out == ""  # the message is in the exception, not printed twice
+    quiet_result = ec.check_generator_loss(wrong, raise_on_failure=False)
+    assert capsys.readouterr().out.strip() == quiet_result.message == message
+
+
+def test_stub_error_passes_through_unchanged() -> None:
+    def stub(*args, **kwargs):
+        raise NotImplementedError("Exercise 3: fill me in")
+
+    for check in (ec.check_gaussian_nll, ec.check_mc_lower_bound, ec.check_traversal, ec.check_hungarian_accuracy):
+        with pytest.raises(NotImplementedError, match="^Exercise 3: fill me in$"):
+            check(stub)
+    with pytest.raises(NotImplementedError):
+        ec.check_gan_losses(stub, stub)
+    with pytest.raises(NotImplementedError):
+        ec.check_categorical_bound(_entropy_ok, stub)
+
+
+def test_other_errors_become_a_failed_check_naming_the_input() -> None:
+    def broken(mean, log_std, c, clamp=True):
+        return mean @ log_std  # a shape error for (B, 2) inputs
+
+    result = quiet(ec.check_gaussian_nll, broken)
+    assert not result.passed and "raised RuntimeError" in result.message and "gaussian_nll(mean=" in result.message
+
+
+def test_unclamped_nll_is_huge_for_a_tiny_log_std(ref: dict[str, Callable[..., Any]]) -> None:
+    """What the no-clamping mutation gets wrong, in numbers: sigma = e^-20 and a miss of 0.5."""
+    mean, c, tiny = torch.zeros(2, 1), torch.full((2, 1), 0.5), torch.full((2, 1), -20.0)
+    unclamped = float(ref["gaussian_nll"](mean, tiny, c, clamp=False))
+    clamped = float(ref["gaussian_nll"](mean, tiny, c, clamp=True))
+    assert unclamped > 1e15 and clamped < 60
+    assert math.isclose(clamped, -3 + 0.5 * math.log(2 * math.pi) + 0.125 * math.exp(6), rel_tol=1e-5)
+
+
+def test_discrete_channel_is_exact() -> None:
+    ch = ec.DiscreteChannel.symmetric(4, 0.2)
+    closed = math.log(4) + 0.2 * math.log(0.2) + 0.8 * math.log(0.8) - 0.2 * math.log(3)
+    assert math.isclose(ch.mutual_information(), closed, rel_tol=1e-12)
+    assert math.isclose(ch.expected_bound(ch.posterior_log_probs()), closed, rel_tol=1e-12)
+    uniform = torch.full((4, 4), -math.log(4), dtype=torch.float64)
+    assert abs(ch.expected_bound(uniform)) < 1e-12 and ch.bound_std(uniform) < 1e-12
+    c, x = ch.sample(50_000, torch.Generator().manual_seed(0))
+    assert abs(float((c == x).double().mean()) - 0.8) < 0.01
+    with pytest.raises(ValueError, match="sum to 1"):
+        ec.DiscreteChannel(torch.tensor([0.5, 0.6]), torch.eye(2))

@@ -4,7 +4,9 @@ plus the lambda = 0 control (Q is trained, G gets no L_I gradient: the paper's "
     python benchmarks/reproduce_mnist.py --preset cpu --seeds 0 1 2 --control-seeds 0
     python benchmarks/reproduce_mnist.py --preset paper --seeds 0 1 2 3 4 --control-seeds 0   # on a GPU
 
-Prints a Markdown table (every seed, not only the best) and the median accuracy. Targets (issue 4):
+Each run is `python -m infogan_edu train ...` (the CLI), so every checkpoint it leaves in --out can be
+evaluated or exported with the CLI. Prints a Markdown table (every seed, not only the best) and the median
+accuracy. Targets (issue 4):
 `cpu` >= 90% median over 3 seeds within 5 minutes of training each on 2 CPU cores; `paper` >= 95%
 median over 5 seeds, L_I >= 2.2 nats by step 1,000, and the control below 0.5 nats.
 """
@@ -14,48 +16,42 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import torch
 
-from infogan_edu.config import get_preset, machine_summary
-from infogan_edu.data import load_mnist
-from infogan_edu.train import Trainer
+from infogan_edu.checkpoint import load_file
+from infogan_edu.config import machine_summary
+from infogan_edu.train import History
 
 
-def run(preset: str, seed: int, steps: int | None, control: bool, data, time_limit: float | None) -> dict:
-    x_train, x_test, y_test = data
-    overrides: dict = {"seed": seed}
-    if steps:
-        overrides["steps"] = steps
-    if control:
-        overrides["info_to_generator"] = False
-    cfg = get_preset(preset, **overrides)
-    trainer = Trainer(cfg, x_train, x_test, y_test, progress=False)
-    t0 = time.perf_counter()
-    if time_limit is None:
-        trainer.train()
-    else:  # train in chunks until the step budget or the wall-clock budget is spent
-        while trainer.step < cfg.steps and time.perf_counter() - t0 < time_limit:
-            trainer.train(steps=min(cfg.eval_every, cfg.steps - trainer.step))
-    wall = time.perf_counter() - t0
-    if not trainer.history.eval_step or trainer.history.eval_step[-1] != trainer.step:
-        trainer.evaluate_now()
-    h = trainer.history
+def run(preset: str, seed: int, steps: int | None, control: bool, out_root: Path) -> dict:
+    """One training run through the project's own CLI; its checkpoint stays in `out_root` (it can be exported)."""
+    out = out_root / f"{preset}{'-lambda0' if control else ''}-s{seed}"
+    cmd = [sys.executable, "-m", "infogan_edu", "train", "--preset", preset, "--seed", str(seed), "--out", str(out)]
+    cmd += ["--no-progress"] + (["--steps", str(steps)] if steps else []) + (["--lambda0"] if control else [])
+    if (out / "checkpoint.pt").exists():
+        raise SystemExit(f"{out} already holds a run; remove it or choose another --out")
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    summary = json.loads((out / "summary.json").read_text())
+    history = History.from_dict(load_file(out / "checkpoint.pt")["history"])
     return {
         "preset": preset,
         "seed": seed,
         "control": control,
-        "steps": trainer.step,
-        "wall_s": round(wall, 1),
-        "device": str(trainer.device),
-        "accuracy": round(h.accuracy[-1], 4),
-        "nmi": round(h.nmi[-1], 4),
-        "li_500": round(h.li_at(500), 3),
-        "li_1000": round(h.li_at(1000), 3),
-        "li_end": round(h.li_cat[-1], 3),
-        "acc_curve": list(zip(h.eval_step, [round(a, 4) for a in h.accuracy], strict=True)),
+        "steps": summary["steps"],
+        "wall_s": summary["train_seconds"],
+        "device": summary["device"],
+        "accuracy": round(summary["test_accuracy"], 4),
+        "nmi": round(summary["nmi"], 4),
+        "li_500": round(history.li_at(500), 3),
+        "li_1000": round(history.li_at(1000), 3),
+        "li_end": round(history.li_cat[-1], 3),
+        "acc_curve": list(zip(history.eval_step, [round(a, 4) for a in history.accuracy], strict=True)),
+        "command": " ".join(["python", "-m", *cmd[2:]]),
     }
 
 
@@ -77,17 +73,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--control-seeds", type=int, nargs="*", default=[0], help="seeds of the lambda = 0 control")
     p.add_argument("--steps", type=int, default=None, help="override the preset's step count")
-    p.add_argument("--time-limit", type=float, default=None, help="stop each run after this many seconds")
+    p.add_argument("--out", type=Path, default=Path("runs/reproduce"), help="where each run's folder goes")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = p.parse_args(argv)
 
-    data = (load_mnist("train")[0], *load_mnist("test"))
     rows = []
     for seed in args.seeds:
-        rows.append(run(args.preset, seed, args.steps, False, data, args.time_limit))
+        rows.append(run(args.preset, seed, args.steps, False, args.out))
         print(json.dumps(rows[-1]), flush=True)
     for seed in args.control_seeds:
-        rows.append(run(args.preset, seed, args.steps, True, data, args.time_limit))
+        rows.append(run(args.preset, seed, args.steps, True, args.out))
         print(json.dumps(rows[-1]), flush=True)
 
     machine = machine_summary()

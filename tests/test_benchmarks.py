@@ -31,6 +31,7 @@ def test_gpu_speed_cpu_variant_runs() -> None:
 
 
 @needs_mnist
-def test_reproduce_mnist_runs_tiny() -> None:
-    text = run("benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20")
+def test_reproduce_mnist_runs_tiny(tmp_path: Path) -> None:
+    text = run("benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20",
+               "--out", str(tmp_path))
     assert "lambda = 0 control" in text and "median test accuracy over 1 seeds" in text

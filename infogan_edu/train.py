@@ -38,13 +38,14 @@ from .config import TrainConfig, pick_device, resolve_fast_path
 from .data.batching import TensorBatcher
 from .latent import Latent
 from .losses import (
+    InfoTerms,
     discriminator_loss,
     generator_loss_minimax,
     generator_loss_nonsaturating,
     info_terms,
 )
 from .metrics import evaluate
-from .models import InfoGAN
+from .models import InfoGAN, QOutput
 
 METRICS = ("loss_d", "loss_g", "li_cat", "li_cont", "d_real", "d_fake")
 
@@ -145,6 +146,13 @@ class Trainer:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
+    def _info(self, features: torch.Tensor, latent: Latent) -> InfoTerms:
+        """Q's head on D's features, then L_I's terms (in fp32, also under bf16 autocast)."""
+        cfg = self.config
+        q = self.model.q_head(features)
+        q = QOutput([t.float() for t in q.cat_logits], q.mean.float(), q.log_std.float())
+        return info_terms(q, latent, self.spec, cfg.lambda_cat, cfg.lambda_cont, cfg.fixed_std)
+
     def d_phase(self, x_real: torch.Tensor, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
         """The terms D's optimiser minimises. `fake` must already be detached from G."""
         cfg, m = self.config, self.model
@@ -155,9 +163,7 @@ class Trainer:
             out = {"adv": discriminator_loss(real_logits.float(), fake_logits.float())}  # -V(D, G)
             if cfg.q_optimizer == "d" or cfg.info_trains_trunk:
                 q_in = feats if cfg.info_trains_trunk else feats.detach()
-                q = m.q_head(q_in.float() if not self.fast["bf16"] else q_in)
-                q = type(q)([t.float() for t in q.cat_logits], q.mean.float(), q.log_std.float())
-                terms = info_terms(q, latent, self.spec, cfg.lambda_cat, cfg.lambda_cont, cfg.fixed_std)
+                terms = self._info(q_in, latent)
                 out["info"] = terms.loss  # lambda * (-E log Q(c|x))
         out["d_real"] = torch.sigmoid(real_logits.detach().float()).mean()
         out["d_fake"] = torch.sigmoid(fake_logits.detach().float()).mean()
@@ -175,9 +181,7 @@ class Trainer:
                 adv = generator_loss_minimax(fake_logits)  # E log(1 - D(G(z)))
             # lambda = 0 control: G gets no L_I gradient, but a head in G's optimiser still learns
             q_in = feats if cfg.info_to_generator else feats.detach()
-            q = m.q_head(q_in)
-            q = type(q)([t.float() for t in q.cat_logits], q.mean.float(), q.log_std.float())
-            terms = info_terms(q, latent, self.spec, cfg.lambda_cat, cfg.lambda_cont, cfg.fixed_std)
+            terms = self._info(q_in, latent)
         out = {"adv": adv, "li_cat": terms.li_cat, "li_cont": terms.li_cont}
         if cfg.info_to_generator or cfg.q_optimizer == "g":
             out["info"] = terms.loss

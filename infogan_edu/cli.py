@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="write a small fp16 copy of a checkpoint plus a JSON with its SHA-256")
     x.add_argument("checkpoint", type=Path)
     x.add_argument("--out", required=True, type=Path)
-    x.add_argument("--command", default="", help="the command that trained it, recorded in the JSON")
+    x.add_argument("--train-command", default="", help="the command that trained it, recorded in the JSON")
     x.add_argument("--data-root", type=Path, default=None)
     return p
 
@@ -142,7 +142,7 @@ def _export(args: argparse.Namespace) -> int:
     scores = evaluate(model, x_test, y_test)
     hist = ckpt.get("history", {})
     provenance = {
-        "command": args.command,
+        "command": args.train_command,
         "preset": ckpt["config"]["preset"],
         "seed": ckpt["config"]["seed"],
         "steps": ckpt["step"],

@@ -1,5 +1,5 @@
 # infogan-edu: the two commands a newcomer needs.
-#   make lab    set up (first time only), then open JupyterLab on notebooks/ at lesson 00
+#   make lab    set up (first time only), then open JupyterLab at notebooks/00_setup.ipynb (exercises/ beside it)
 #   make test   set up (first time only), then lint, unit tests, and nbval over every notebook
 VENV     ?= .venv
 BIN      := $(VENV)/bin

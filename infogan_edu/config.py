@@ -110,17 +110,20 @@ class TrainConfig:
 # The paper's run (GPU): Table 1 networks at full width, batch 128, 5,000 steps.
 PAPER = TrainConfig(preset="paper")
 
-# The CPU run used by lessons and CI: the same networks at a quarter of the width, with the settings that did
-# best in our CPU experiments (N(0, I) noise, Q's head in G's optimiser, lambda_cont = 0.1); 4,000 steps fit in
-# about 4 minutes on 2 CPU cores (16.9 steps/s measured). README "Results" lists what we tried and the accuracy.
+# The CPU run used by lessons and CI: the same networks at a quarter of the width. Tuned on 2 CPU cores (README,
+# "Results" lists every variant we tried and its accuracy): batch 128 with channels-last convolutions (the most
+# images per second on 2 cores), D's learning rate doubled to 4e-4 (a faster D purifies G's categories sooner),
+# N(0, I) noise, Q's head in G's optimiser, lambda_cont = 0.1.
 CPU = TrainConfig(
     preset="cpu",
     width=0.25,
-    batch_size=64,
-    steps=4000,
+    batch_size=128,
+    steps=3600,
+    lr_d=4e-4,
     noise_prior="normal",
     lambda_cont=0.1,
     q_optimizer="g",
+    channels_last=True,
     eval_every=500,
 )
 

@@ -6,11 +6,17 @@ Prints the test accuracy of c1 (Hungarian matching) every 500 steps for each var
 Each variant is a set of overrides of the current `cpu` preset, so older rows (run against an older preset) are
 spelled out in full and rerun exactly: with the same seed, steps and thread count a run is deterministic.
 Run it alone on the machine, or with OMP_NUM_THREADS=1 for each of several concurrent copies (`--only`).
+
+    python benchmarks/cpu_ablation.py --speed --only 0 14 15 16 17
+
+measures speed instead (alone on the machine, please): steps/s and images/s over 150 steps after 20 warm-up
+steps, and the time of the first step (which includes compilation for `torch.compile`).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 from infogan_edu.config import get_preset
 from infogan_edu.data import load_mnist
@@ -43,7 +49,35 @@ VARIANTS: dict[str, dict] = {
     "round 1 + learning rates doubled (lr_D 4e-4, lr_G 2e-3)": {**ROUND1, "lr_d": 4e-4, "lr_g": 2e-3},
     "round 1 + noise scaled by 0.3": {**ROUND1, "noise_scale": 0.3},
     "round 1 + 16 noise dimensions and lambda_cat = 2": {**ROUND1, "noise": 16, "lambda_cat": 2.0},
+    # speed only (--speed): what the CPU can do per second
+    "batch 128 without channels-last": {"channels_last": False},
+    "batch 64 without channels-last": {"batch_size": 64, "channels_last": False},
+    "fused Adam": {"fused_adam": True},
+    "torch.compile (mode 'default')": {"compile": True, "compile_mode": "default"},
 }
+
+
+def speed(x_train: object, only: list[int] | None) -> None:
+    """Steps/s of each variant's training step (no evaluation), as a Markdown table."""
+    import torch
+
+    print(f"| variant | batch | first step (s) | steps/s | images/s |  ({torch.get_num_threads()} threads)")
+    print("|---|---|---|---|---|")
+    for i, (name, changes) in enumerate(VARIANTS.items()):
+        if only is not None and i not in only:
+            continue
+        trainer = Trainer(get_preset("cpu", **changes), x_train, progress=False)
+        t0 = time.perf_counter()
+        trainer.train_step()
+        first = time.perf_counter() - t0
+        for _ in range(19):
+            trainer.train_step()
+        t0 = time.perf_counter()
+        for _ in range(150):
+            trainer.train_step()
+        per_step = (time.perf_counter() - t0) / 150
+        batch = trainer.config.batch_size
+        print(f"| {i}: {name} | {batch} | {first:.1f} | {1 / per_step:.1f} | {batch / per_step:.0f} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,8 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--only", type=int, nargs="*", default=None, help="indices of the variants to run")
+    p.add_argument("--speed", action="store_true", help="measure steps/s instead of accuracy")
     args = p.parse_args(argv)
     x_train, _ = load_mnist("train")
+    if args.speed:
+        speed(x_train, args.only)
+        return
     x_test, y_test = load_mnist("test")
     print("| variant | seed | test accuracy every 500 steps | L_I end |")
     print("|---|---|---|---|")

@@ -32,6 +32,27 @@ def test_gpu_speed_cpu_variant_runs() -> None:
 
 @needs_mnist
 def test_reproduce_mnist_runs_tiny(tmp_path: Path) -> None:
-    text = run("benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20",
-               "--out", str(tmp_path))
+    text = run(
+        "benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20", "--out", str(tmp_path)
+    )
     assert "lambda = 0 control" in text and "median test accuracy over 1 seeds" in text
+
+
+@needs_mnist
+def test_cpu_ablation_runs_tiny() -> None:
+    text = run("benchmarks/cpu_ablation.py", "--seeds", "0", "--steps", "2", "--only", "0", "8")
+    assert "| 0: none (the cpu preset) | 0 |" in text and "| 8: round 1 preset" in text
+
+
+def test_cpu_ablation_variants_are_valid_configs() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import cpu_ablation
+    finally:
+        sys.path.pop(0)
+    from infogan_edu.config import get_preset
+
+    first = next(iter(cpu_ablation.VARIANTS.items()))
+    assert first == ("none (the cpu preset)", {})
+    for changes in cpu_ablation.VARIANTS.values():
+        get_preset("cpu", **changes)  # raises on an unknown field or a bad value

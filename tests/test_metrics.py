@@ -3,7 +3,13 @@ import pytest
 import torch
 
 from infogan_edu.latent import LatentSpec
-from infogan_edu.metrics import cluster_scores, hungarian_accuracy, predict_categories
+from infogan_edu.metrics import (
+    category_probabilities,
+    cluster_scores,
+    hungarian_accuracy,
+    predict_categories,
+    q_confidence,
+)
 from infogan_edu.models import InfoGAN
 
 
@@ -80,3 +86,21 @@ def test_continuous_code_effects_finds_a_planted_effect() -> None:
     fx = continuous_code_effects(Planted(), spec, n=16)
     assert fx["c2"]["slant"] > 1.0 and abs(fx["c2"]["ink"]) < 0.5
     assert fx["c3"]["ink"] > 1.0 and abs(fx["c3"]["slant"]) < 0.5
+
+
+def test_category_probabilities_and_confidence() -> None:
+    torch.manual_seed(0)
+    m = InfoGAN(LatentSpec(4, (3,), 1), width=0.125)
+    images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    probs = category_probabilities(m, images, batch_size=3)
+    assert probs.shape == (7, 3) and torch.allclose(probs.sum(1), torch.ones(7))
+    assert np.array_equal(predict_categories(m, images, batch_size=3), probs.argmax(1).numpy())
+    conf = q_confidence(m, images, batch_size=3)
+    assert conf == pytest.approx(float(probs.max(1).values.mean())) and 1 / 3 <= conf <= 1
+    # a head whose logits favour one category by a wide margin is confident
+    with torch.no_grad():
+        last = m.q_head.net[-1]
+        last.weight.zero_()
+        last.bias.zero_()
+        last.bias[0] = 20.0
+    assert q_confidence(m, images) > 0.99 and m.training

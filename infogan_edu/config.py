@@ -53,6 +53,8 @@ class TrainConfig:
     info_trains_trunk: bool = True  # the L_I gradient reaches D's shared trunk (the paper's Q)
     q_optimizer: Literal["d", "g"] = "d"  # which Adam updates Q's head (see the module docstring)
     info_to_generator: bool = True  # False is the lambda = 0 control: Q learns, G gets no L_I gradient
+    # BatchNorm statistics in D: "separate" real and fake batches (the original code), or one "joint" batch
+    d_batchnorm: Literal["separate", "joint"] = "separate"
     # ---- run ----
     seed: int = 0
     device: str = "auto"  # "auto": cuda if available, else cpu; INFOGAN_EDU_DEVICE overrides
@@ -82,6 +84,8 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.g_loss not in ("nonsaturating", "minimax"):
             raise ValueError(f"TrainConfig.g_loss must be 'nonsaturating' or 'minimax', got {self.g_loss!r}")
+        if self.d_batchnorm not in ("separate", "joint"):
+            raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")
         if self.q_optimizer not in ("d", "g"):
             raise ValueError(f"TrainConfig.q_optimizer must be 'd' or 'g', got {self.q_optimizer!r}")
         self.latent_spec()  # validates the latent fields

@@ -157,9 +157,14 @@ class Trainer:
         """The terms D's optimiser minimises. `fake` must already be detached from G."""
         cfg, m = self.config, self.model
         with self._autocast():
-            real_logits = m.d(x_real)  # (B,)
-            feats = m.d.features(fake)  # (B, 1024 * width)
-            fake_logits = m.d.head(feats).squeeze(1)  # (B,)
+            if cfg.d_batchnorm == "joint":
+                feats_all = m.d.features(torch.cat([x_real, fake]))  # (2B, 1024 * width)
+                real_logits, fake_logits = m.d.head(feats_all).squeeze(1).chunk(2)  # (B,), (B,)
+                feats = feats_all[x_real.shape[0] :]  # (B, 1024 * width), the fakes
+            else:
+                real_logits = m.d(x_real)  # (B,)
+                feats = m.d.features(fake)  # (B, 1024 * width)
+                fake_logits = m.d.head(feats).squeeze(1)  # (B,)
             out = {"adv": discriminator_loss(real_logits.float(), fake_logits.float())}  # -V(D, G)
             if cfg.q_optimizer == "d" or cfg.info_trains_trunk:
                 q_in = feats if cfg.info_trains_trunk else feats.detach()
@@ -169,11 +174,18 @@ class Trainer:
         out["d_fake"] = torch.sigmoid(fake_logits.detach().float()).mean()
         return out
 
-    def g_phase(self, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
-        """The terms G's optimiser minimises; `fake` carries G's graph."""
+    def g_phase(
+        self, fake: torch.Tensor, latent: Latent, x_real: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The terms G's optimiser minimises; `fake` carries G's graph. `x_real` is needed for joint BatchNorm."""
         cfg, m = self.config, self.model
         with self._autocast():
-            feats = m.d.features(fake)  # (B, 1024 * width)
+            if cfg.d_batchnorm == "joint":  # the same batch statistics as D's phase: the reals ride along
+                if x_real is None:
+                    raise ValueError("d_batchnorm='joint' needs the real batch: call g_phase(fake, latent, x_real)")
+                feats = m.d.features(torch.cat([x_real, fake]))[x_real.shape[0] :]  # (B, 1024 * width)
+            else:
+                feats = m.d.features(fake)  # (B, 1024 * width)
             fake_logits = m.d.head(feats).squeeze(1).float()  # (B,)
             if cfg.g_loss == "nonsaturating":
                 adv = generator_loss_nonsaturating(fake_logits)  # -E log D(G(z))
@@ -205,7 +217,7 @@ class Trainer:
 
         # G phase: min_G V(D, G) - lambda L_I(G, Q)
         self.opt_g.zero_grad(set_to_none=True)
-        g = self._g_phase(fake, latent)
+        g = self._g_phase(fake, latent, x_real)
         sum(v for k, v in g.items() if k in ("adv", "info")).backward()
         self.opt_g.step()
         self.step += 1

@@ -69,3 +69,23 @@ def test_q_head_belongs_to_the_named_optimiser(data, q_opt: str) -> None:
     assert (in_d, in_g) == ((True, False) if q_opt == "d" else (False, True))
     g_ids = {id(p) for p in t.model.g.parameters()}
     assert not g_ids & {id(p) for g in t.opt_d.param_groups for p in g["params"]}
+
+
+@pytest.mark.parametrize("mode", ["separate", "joint"])
+def test_d_batchnorm_decides_whether_the_fakes_shift_d_on_reals(data, mode: str) -> None:
+    """Joint BatchNorm normalises reals and fakes with one set of batch statistics; separate keeps them apart."""
+    t = Trainer(tiny_config(d_batchnorm=mode), data, progress=False)
+    x = t.batcher.next()
+    latent = t.spec.sample(x.shape[0], t.latent_rng)
+    fake = t.model.g(t.spec.to_input(latent)).detach()
+    same_reals = [t.d_phase(x, f, latent)["d_real"] for f in (fake, -fake)]
+    assert torch.equal(*same_reals) == (mode == "separate")
+    if mode == "joint":
+        with pytest.raises(ValueError, match="needs the real batch"):
+            t.g_phase(fake, latent)
+        assert torch.isfinite(t.g_phase(fake, latent, x)["adv"])
+
+
+def test_d_batchnorm_is_validated() -> None:
+    with pytest.raises(ValueError, match="d_batchnorm"):
+        tiny_config(d_batchnorm="shared")

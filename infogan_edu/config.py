@@ -39,6 +39,7 @@ class TrainConfig:
     noise_prior: Literal["uniform", "normal"] = "uniform"
     noise_scale: float = 1.0
     width: float = 1.0  # multiplies every hidden size; 0.25 is the CPU-sized model
+    init: Literal["pytorch", "dcgan"] = "pytorch"  # weight initialisation (models.init_weights)
     # ---- optimisation ----
     steps: int = 5000  # the original code's MNIST run: 50 epochs x 100 updates at batch 128
     batch_size: int = 128
@@ -84,6 +85,8 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.g_loss not in ("nonsaturating", "minimax"):
             raise ValueError(f"TrainConfig.g_loss must be 'nonsaturating' or 'minimax', got {self.g_loss!r}")
+        if self.init not in ("pytorch", "dcgan"):
+            raise ValueError(f"TrainConfig.init must be 'pytorch' or 'dcgan', got {self.init!r}")
         if self.d_batchnorm not in ("separate", "joint"):
             raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")
         if self.q_optimizer not in ("d", "g"):

@@ -154,6 +154,29 @@ class InfoGAN(nn.Module):
         }
 
 
+def init_weights(model: nn.Module, scheme: str = "pytorch", generator: torch.Generator | None = None) -> None:
+    """Re-initialise `model` in place.
+
+    "pytorch": leave PyTorch's defaults (Kaiming-uniform weights). "dcgan": the DCGAN convention that many
+    InfoGAN implementations copy: conv and linear weights ~ N(0, 0.02^2), BatchNorm scales ~ N(1, 0.02^2),
+    every bias and BatchNorm shift = 0.
+    """
+    if scheme == "pytorch":
+        return
+    if scheme != "dcgan":
+        raise ValueError(f"init scheme must be 'pytorch' or 'dcgan', got {scheme!r}")
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+                module.weight.normal_(0.0, 0.02, generator=generator)
+            elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                module.weight.normal_(1.0, 0.02, generator=generator)
+            else:
+                continue
+            if module.bias is not None:
+                module.bias.zero_()
+
+
 class MLPGenerator(nn.Module):
     """A small MLP G for 2-D toy data: noise (B, in_dim) to points (B, 2)."""
 

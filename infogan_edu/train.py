@@ -45,7 +45,7 @@ from .losses import (
     info_terms,
 )
 from .metrics import evaluate
-from .models import InfoGAN, QOutput
+from .models import InfoGAN, QOutput, init_weights
 
 METRICS = ("loss_d", "loss_g", "li_cat", "li_cont", "d_real", "d_fake")
 
@@ -117,7 +117,9 @@ class Trainer:
         self.progress = progress
         torch.manual_seed(config.seed)
         image_size = int(images.shape[-1])
-        self.model = InfoGAN(self.spec, config.width, image_size).to(self.device)
+        self.model = InfoGAN(self.spec, config.width, image_size)
+        init_weights(self.model, config.init)
+        self.model = self.model.to(self.device)
         if self.fast["channels_last"]:
             self.model = self.model.to(memory_format=torch.channels_last)
         d_params = list(self.model.d.parameters())

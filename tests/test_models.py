@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from infogan_edu.latent import LatentSpec
-from infogan_edu.models import InfoGAN, MLPDiscriminator, MLPGenerator, count_parameters
+from infogan_edu.models import InfoGAN, MLPDiscriminator, MLPGenerator, count_parameters, init_weights
 
 SPEC = LatentSpec(noise=62, categorical=(10,), continuous=2)
 
@@ -50,3 +50,22 @@ def test_toy_mlps() -> None:
     g, d = MLPGenerator(in_dim=2), MLPDiscriminator()
     assert g(torch.randn(7, 2)).shape == (7, 2)
     assert d(torch.randn(7, 2)).shape == (7,)
+
+
+def test_dcgan_init_draws_small_weights_and_unit_batchnorm_scales() -> None:
+    model = InfoGAN(LatentSpec(62, (10,), 2), width=0.5)
+    before = model.d.conv[0].weight.std().item()
+    init_weights(model, "dcgan", torch.Generator().manual_seed(0))
+    weights = torch.cat([m.weight.flatten() for m in model.modules() if isinstance(m, torch.nn.Linear)])
+    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.002
+    assert before > 0.05  # PyTorch's default for this layer is much wider, so the call changed something
+    bn = model.d.fc[1]
+    assert abs(bn.weight.mean().item() - 1.0) < 0.01 and torch.all(bn.bias == 0)
+    assert all(torch.all(m.bias == 0) for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+
+
+def test_init_scheme_is_validated() -> None:
+    model = InfoGAN(LatentSpec(4, (3,), 1), width=0.125)
+    init_weights(model, "pytorch")  # the default leaves the model as built
+    with pytest.raises(ValueError, match="'pytorch' or 'dcgan'"):
+        init_weights(model, "xavier")

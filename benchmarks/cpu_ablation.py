@@ -52,6 +52,14 @@ VARIANTS: dict[str, dict] = {
     "batch 64 without channels-last": {"batch_size": 64, "channels_last": False},
     "fused Adam": {"fused_adam": True},
     "torch.compile (mode 'default')": {"compile": True, "compile_mode": "default"},
+    # round 3 (the round-2 preset; 3,000 steps)
+    "Q's head in D's Adam (as in the original code)": {"q_optimizer": "d"},
+    "Q's head in D's Adam, Adam beta2 = 0.99": {"q_optimizer": "d", "betas": (0.5, 0.99)},
+    "Q's head in D's Adam, lambda_cont = 1": {"q_optimizer": "d", "lambda_cont": 1.0},
+    "Q's head in D's Adam, width 0.125": {"q_optimizer": "d", "width": 0.125},
+    "lambda_cat = 0.5": {"lambda_cat": 0.5},
+    "joint real+fake BatchNorm statistics in D": {"d_batchnorm": "joint"},
+    "DCGAN initialisation (N(0, 0.02) weights)": {"init": "dcgan"},
 }
 
 

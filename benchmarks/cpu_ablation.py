@@ -60,6 +60,11 @@ VARIANTS: dict[str, dict] = {
     "lambda_cat = 0.5": {"lambda_cat": 0.5},
     "joint real+fake BatchNorm statistics in D": {"d_batchnorm": "joint"},
     "DCGAN initialisation (N(0, 0.02) weights)": {"init": "dcgan"},
+    "Q's head in D's Adam, sigma = 1 and lambda_cont = 1 (the original code's continuous codes)": {
+        "q_optimizer": "d",
+        "fixed_std": True,
+        "lambda_cont": 1.0,
+    },
 }
 
 

@@ -65,6 +65,7 @@ VARIANTS: dict[str, dict] = {
         "fixed_std": True,
         "lambda_cont": 1.0,
     },
+    "Q's head in D's Adam, DCGAN initialisation": {"q_optimizer": "d", "init": "dcgan"},
 }
 
 

@@ -21,6 +21,7 @@ from typing import Literal
 import torch
 
 from .latent import LatentSpec
+from .models import INIT_SCHEMES
 
 PRESET_ENV = "INFOGAN_EDU_PRESET"
 DEVICE_ENV = "INFOGAN_EDU_DEVICE"
@@ -85,7 +86,7 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.g_loss not in ("nonsaturating", "minimax"):
             raise ValueError(f"TrainConfig.g_loss must be 'nonsaturating' or 'minimax', got {self.g_loss!r}")
-        if self.init not in ("pytorch", "dcgan"):
+        if self.init not in INIT_SCHEMES:
             raise ValueError(f"TrainConfig.init must be 'pytorch' or 'dcgan', got {self.init!r}")
         if self.d_batchnorm not in ("separate", "joint"):
             raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")

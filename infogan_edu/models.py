@@ -154,6 +154,9 @@ class InfoGAN(nn.Module):
         }
 
 
+INIT_SCHEMES = ("pytorch", "dcgan")
+
+
 def init_weights(model: nn.Module, scheme: str = "pytorch", generator: torch.Generator | None = None) -> None:
     """Re-initialise `model` in place.
 
@@ -163,7 +166,7 @@ def init_weights(model: nn.Module, scheme: str = "pytorch", generator: torch.Gen
     """
     if scheme == "pytorch":
         return
-    if scheme != "dcgan":
+    if scheme not in INIT_SCHEMES:
         raise ValueError(f"init scheme must be 'pytorch' or 'dcgan', got {scheme!r}")
     with torch.no_grad():
         for module in model.modules():

@@ -66,6 +66,9 @@ VARIANTS: dict[str, dict] = {
         "lambda_cont": 1.0,
     },
     "Q's head in D's Adam, DCGAN initialisation": {"q_optimizer": "d", "init": "dcgan"},
+    # round 4 (the same preset; 3,000 steps, or as many steps of batch 64 as fit in the same time)
+    "L_I does not train D's shared trunk (info_trains_trunk=False)": {"info_trains_trunk": False},
+    "batch 64 (lr_D 4e-4, channels-last)": {"batch_size": 64},
 }
 
 

@@ -87,7 +87,7 @@ class TrainConfig:
         if self.g_loss not in ("nonsaturating", "minimax"):
             raise ValueError(f"TrainConfig.g_loss must be 'nonsaturating' or 'minimax', got {self.g_loss!r}")
         if self.init not in INIT_SCHEMES:
-            raise ValueError(f"TrainConfig.init must be 'pytorch' or 'dcgan', got {self.init!r}")
+            raise ValueError(f"TrainConfig.init must be {' or '.join(map(repr, INIT_SCHEMES))}, got {self.init!r}")
         if self.d_batchnorm not in ("separate", "joint"):
             raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")
         if self.q_optimizer not in ("d", "g"):

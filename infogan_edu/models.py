@@ -167,7 +167,7 @@ def init_weights(model: nn.Module, scheme: str = "pytorch", generator: torch.Gen
     if scheme == "pytorch":
         return
     if scheme not in INIT_SCHEMES:
-        raise ValueError(f"init scheme must be 'pytorch' or 'dcgan', got {scheme!r}")
+        raise ValueError(f"init scheme must be {' or '.join(map(repr, INIT_SCHEMES))}, got {scheme!r}")
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):

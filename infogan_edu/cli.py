@@ -12,6 +12,7 @@ one line that says what happened and what to do, with exit status 2, 3 or 130 (i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -21,7 +22,7 @@ import torch
 
 from . import __version__
 from .checkpoint import CheckpointError, export_weights, load_file
-from .config import PRESET_ENV, PRESETS, get_preset, machine_summary, pick_device, select_preset
+from .config import PRESET_ENV, PRESETS, TrainConfig, get_preset, machine_summary, pick_device, select_preset
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--data-root", type=Path, default=None, help="folder holding mnist/ (default: search)")
     t.add_argument("--lambda0", action="store_true", help="the lambda = 0 control: G gets no L_I gradient")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override one TrainConfig field of the preset, e.g. --set compile=false --set lr_d=4e-4 (repeatable; "
+        "true/false/none, numbers, and comma-separated tuples such as categorical=10,10)",
+    )
 
     e = sub.add_parser("eval", help="test accuracy (Hungarian), NMI and the final L_I of a checkpoint")
     e.add_argument("checkpoint", type=Path)
@@ -68,11 +77,49 @@ def _load_data(dataset: str, root: Path | None):
     return x_train, x_test, y_test
 
 
+def parse_overrides(items: list[str]) -> dict[str, object]:
+    """`["bf16=false", "lr_d=4e-4"]` -> `{"bf16": False, "lr_d": 0.0004}`, typed by the TrainConfig field.
+
+    Raises ValueError naming the item when a field is unknown or a value does not fit its field.
+    """
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    out: dict[str, object] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name, text = name.strip(), text.strip()
+        if not sep or name not in fields or name in ("extra", "preset"):
+            known = ", ".join(n for n in fields if n not in ("extra", "preset"))
+            raise ValueError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of: {known}")
+        default = getattr(TrainConfig(), name)
+        lowered = text.lower()
+        try:
+            if lowered == "none" and "None" in str(fields[name].type):
+                value: object = None
+            elif isinstance(default, bool) or "bool" in str(fields[name].type):
+                if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError("expected true or false")
+                value = lowered in ("true", "1", "yes")
+            elif isinstance(default, tuple):
+                kind = type(default[0])
+                value = tuple(kind(v) for v in text.split(","))
+            elif isinstance(default, (int, float)):
+                value = type(default)(text)
+            else:
+                value = text
+        except ValueError as e:
+            raise ValueError(f"--set {item!r}: {e}; the default of {name} is {default!r}") from None
+        out[name] = value
+    return out
+
+
 def _train(args: argparse.Namespace) -> int:
     from .train import Trainer
 
     x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
     ckpt = args.out / "checkpoint.pt"
+    if args.resume and args.set:
+        print("error: --set changes a run's configuration; it cannot be combined with --resume", file=sys.stderr)
+        return 2
     if args.resume:
         overrides = {"steps": args.steps} if args.steps else {}
         trainer = Trainer.resume(
@@ -83,7 +130,7 @@ def _train(args: argparse.Namespace) -> int:
         if ckpt.exists():
             print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
             return 2
-        overrides = {"seed": args.seed, "dataset": args.dataset}
+        overrides = {"seed": args.seed, "dataset": args.dataset, **parse_overrides(args.set)}
         if args.steps:
             overrides["steps"] = args.steps
         if args.lambda0:
@@ -102,6 +149,8 @@ def _train(args: argparse.Namespace) -> int:
         "device": str(trainer.device),
         "machine": machine_summary(),
         "torch": torch.__version__,
+        "fast_path": trainer.fast,
+        "overrides": args.set,
         "train_seconds": round(trainer.train_seconds, 1),
         "test_accuracy": h.accuracy[-1] if h.accuracy else None,
         "nmi": h.nmi[-1] if h.nmi else None,

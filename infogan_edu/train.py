@@ -138,6 +138,7 @@ class Trainer:
         self.train_seconds = 0.0
         self.compile_seconds = 0.0
         self._d_phase, self._g_phase = self.d_phase, self.g_phase
+        self._cudagraphs = self.fast["compile"] and "reduce-overhead" in config.compile_mode
         if self.fast["compile"]:
             self._d_phase = torch.compile(self.d_phase, mode=config.compile_mode)
             self._g_phase = torch.compile(self.g_phase, mode=config.compile_mode)
@@ -204,6 +205,8 @@ class Trainer:
     def train_step(self) -> torch.Tensor:
         """One D update and one G update. Returns the step's metrics as one device tensor (no sync)."""
         m = self.model
+        if self._cudagraphs:  # a new iteration: the graphs may reuse their output buffers from here on
+            torch.compiler.cudagraph_mark_step_begin()
         x_real = self.batcher.next()  # (B, 1, 28, 28) in [-1, 1]
         latent = self.spec.sample(x_real.shape[0], self.latent_rng, self.device)
         if self.fast["channels_last"]:
@@ -216,6 +219,8 @@ class Trainer:
         d = self._d_phase(x_real, fake.detach(), latent)
         sum(v for k, v in d.items() if k in ("adv", "info")).backward()
         self.opt_d.step()
+        # copied out now: under CUDA graphs the G phase's replay may overwrite the D phase's output buffers
+        d_stats = torch.stack([d["adv"].detach().float(), d["d_real"], d["d_fake"]])  # (3,)
 
         # G phase: min_G V(D, G) - lambda L_I(G, Q)
         self.opt_g.zero_grad(set_to_none=True)
@@ -224,8 +229,8 @@ class Trainer:
         self.opt_g.step()
         self.step += 1
         return torch.stack(
-            [d["adv"].detach(), g["adv"].detach(), g["li_cat"], g["li_cont"], d["d_real"], d["d_fake"]]
-        ).float()
+            [d_stats[0], g["adv"].detach().float(), g["li_cat"].float(), g["li_cont"].float(), d_stats[1], d_stats[2]]
+        )  # (len(METRICS),)
 
     # ----------------------------------------------------------------- the loop
     def train(self, steps: int | None = None) -> History:

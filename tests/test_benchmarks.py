@@ -36,6 +36,16 @@ def test_reproduce_mnist_runs_tiny(tmp_path: Path) -> None:
         "benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20", "--out", str(tmp_path)
     )
     assert "lambda = 0 control" in text and "median test accuracy over 1 seeds" in text
+    assert "| fast path |" in text and "| channels_last |" in text  # the cpu preset's one fast-path switch
+
+
+@needs_mnist
+def test_reproduce_mnist_reports_a_failed_run_and_goes_on(tmp_path: Path) -> None:
+    text = run(
+        "benchmarks/reproduce_mnist.py", "--seeds", "0", "1", "--control-seeds", "--jobs", "2",
+        "--set", "lr_d=-1", "--out", str(tmp_path),
+    )
+    assert text.count("failed: error: TrainConfig.lr_d must be > 0") == 2
 
 
 @needs_mnist

@@ -48,3 +48,65 @@ def test_train_resume_eval_export(tmp_path: Path, capsys, monkeypatch) -> None:
     assert main(["export", str(out / "checkpoint.pt"), "--out", str(tmp_path / "small.pt")]) == 0
     meta = json.loads((tmp_path / "small.pt.json").read_text())
     assert meta["steps"] == 30 and len(meta["sha256"]) == 64
+
+
+def test_set_overrides_are_typed_by_their_field() -> None:
+    from infogan_edu.cli import parse_overrides
+
+    got = parse_overrides(
+        ["compile=false", "bf16=True", "lr_d=4e-4", "steps=10", "categorical=10,4", "noise_prior=normal"]
+    )
+    assert got == {
+        "compile": False,
+        "bf16": True,
+        "lr_d": 4e-4,
+        "steps": 10,
+        "categorical": (10, 4),
+        "noise_prior": "normal",
+    }
+    assert parse_overrides(["channels_last=none"]) == {"channels_last": None}
+    for bad, words in (
+        ("warp=9", "FIELD one of"),
+        ("steps=ten", "default of steps is 5000"),
+        ("bf16=maybe", "true or false"),
+        ("lr_d", "FIELD=VALUE"),
+    ):
+        with pytest.raises(ValueError, match=words):
+            parse_overrides([bad])
+
+
+def test_set_reaches_the_run_and_bad_values_are_one_line(tmp_path: Path, capsys) -> None:
+    from infogan_edu.data import find_dataset
+
+    assert main(["train", "--preset", "cpu", "--out", str(tmp_path / "x"), "--set", "lr_d=-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: TrainConfig.lr_d must be > 0") and "Traceback" not in err
+    assert main(["train", "--out", str(tmp_path / "x"), "--resume", "--set", "lr_d=1e-4"]) == 2
+    assert "cannot be combined with --resume" in capsys.readouterr().err
+    if find_dataset("mnist") is None:
+        pytest.skip("MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)")
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                "--preset",
+                "cpu",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--steps",
+                "4",
+                "--set",
+                "lr_d=3e-4",
+                "--set",
+                "eval_every=2",
+            ]
+        )
+        == 0
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["overrides"] == ["lr_d=3e-4", "eval_every=2"] and summary["fast_path"]["channels_last"]
+    from infogan_edu.checkpoint import load_file
+
+    assert load_file(out / "checkpoint.pt")["config"]["lr_d"] == 3e-4

@@ -1,0 +1,59 @@
+"""The presets, the one CPU/GPU switch and the fast-path defaults (no GPU needed: only device.type is read)."""
+
+import pytest
+import torch
+
+from infogan_edu.config import PRESETS, TrainConfig, get_preset, pick_device, resolve_fast_path, select_preset
+
+
+def test_paper_preset_is_the_papers_run_with_the_original_codes_sigma() -> None:
+    paper = get_preset("paper")
+    assert (paper.width, paper.batch_size, paper.steps) == (1.0, 128, 5000)
+    assert (paper.lr_d, paper.lr_g, paper.betas) == (2e-4, 1e-3, (0.5, 0.999))
+    assert paper.lambda_cat == paper.lambda_cont == 1.0
+    assert paper.fixed_std  # sigma = 1 for continuous codes, as measured on an H200 (README)
+    assert paper.noise_prior == "uniform" and paper.q_optimizer == "d"
+
+
+def test_get_preset_copies_and_validates() -> None:
+    cfg = get_preset("cpu", seed=3)
+    assert cfg.seed == 3 and PRESETS["cpu"].seed == 0
+    with pytest.raises(ValueError, match="unknown preset 'gpu'"):
+        get_preset("gpu")
+    with pytest.raises(ValueError, match="lr_d"):
+        get_preset("cpu", lr_d=0.0)
+
+
+def test_fast_path_defaults_follow_the_device_and_compile_is_opt_in() -> None:
+    cfg = get_preset("paper")
+    on_gpu = resolve_fast_path(cfg, torch.device("cuda"))
+    assert on_gpu == {"channels_last": True, "bf16": True, "compile": False, "fused_adam": True}
+    assert not any(resolve_fast_path(cfg, torch.device("cpu")).values())
+    chosen = resolve_fast_path(cfg.replace(compile=True, bf16=False), torch.device("cuda"))
+    assert chosen["compile"] and not chosen["bf16"]
+    assert cfg.compile_mode == "reduce-overhead"
+    assert resolve_fast_path(get_preset("cpu"), torch.device("cpu"))["channels_last"]  # the cpu preset's choice
+
+
+def test_select_preset_by_device_and_environment(monkeypatch) -> None:
+    monkeypatch.delenv("INFOGAN_EDU_PRESET", raising=False)
+    monkeypatch.setenv("INFOGAN_EDU_DEVICE", "cpu")
+    assert select_preset().preset == "cpu"
+    monkeypatch.setenv("INFOGAN_EDU_PRESET", "paper")
+    assert select_preset(seed=2).preset == "paper" and select_preset(seed=2).seed == 2
+    assert pick_device().type == "cpu"
+
+
+def test_asking_for_cuda_without_one_is_one_clear_error(monkeypatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv("INFOGAN_EDU_DEVICE", raising=False)
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        pick_device("cuda")
+
+
+def test_config_round_trips_as_plain_data() -> None:
+    cfg = get_preset("paper", categorical=(10, 4))
+    again = TrainConfig.from_dict(cfg.to_dict())
+    assert again == cfg
+    with pytest.raises(ValueError, match="unknown TrainConfig fields"):
+        TrainConfig.from_dict({**cfg.to_dict(), "warp": 9})

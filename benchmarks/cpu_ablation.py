@@ -69,6 +69,8 @@ VARIANTS: dict[str, dict] = {
     # round 4 (the same preset; 3,000 steps, or as many steps of batch 64 as fit in the same time)
     "L_I does not train D's shared trunk (info_trains_trunk=False)": {"info_trains_trunk": False},
     "batch 64 (lr_D 4e-4, channels-last)": {"batch_size": 64},
+    # round 5: the continuous codes as in the `paper` preset since the H200 runs (README)
+    "sigma = 1 for the continuous codes and lambda_cont = 1": {"fixed_std": True, "lambda_cont": 1.0},
 }
 
 

@@ -2,6 +2,7 @@
 
     python -m infogan_edu train --dataset mnist --preset cpu --seed 0 --out runs/cpu-s0
     python -m infogan_edu train --out runs/cpu-s0 --resume          # continue after Ctrl-C / SIGTERM
+    python -m infogan_edu train --preset paper --out runs/p0 --set compile=true --set lambda_cont=0.1
     python -m infogan_edu eval runs/cpu-s0/checkpoint.pt
     python -m infogan_edu export runs/cpu-s0/checkpoint.pt --out infogan_edu/checkpoints/mnist_cpu.pt
 

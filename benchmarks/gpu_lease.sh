@@ -18,12 +18,8 @@
 set -u
 OUT=${OUT:-runs/gpu-lease}
 BUDGET_S=${BUDGET_S:-540}
-PY=${PYTHON:-python3}
-STEPS_ARG=${STEPS:+--steps $STEPS}
-mkdir -p "$OUT" runs
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 INFOGAN_EDU_DATA="${INFOGAN_EDU_DATA:-data}"
-start=$(date +%s)
-left() { echo $((BUDGET_S - ($(date +%s) - start))); }
+# shellcheck source=benchmarks/lease_env.sh
+source "$(dirname "$0")/lease_env.sh"
 
 {
   date -u +"%Y-%m-%d %H:%M UTC"

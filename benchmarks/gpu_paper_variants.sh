@@ -12,12 +12,8 @@
 set -u
 OUT=${OUT:-runs/gpu-variants}
 BUDGET_S=${BUDGET_S:-330}
-PY=${PYTHON:-python3}
-STEPS_ARG=${STEPS:+--steps $STEPS}
-mkdir -p "$OUT" runs
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 INFOGAN_EDU_DATA="${INFOGAN_EDU_DATA:-data}"
-start=$(date +%s)
-left() { echo $((BUDGET_S - ($(date +%s) - start))); }
+# shellcheck source=benchmarks/lease_env.sh
+source "$(dirname "$0")/lease_env.sh"
 
 # fixed_std is spelled out in every variant: the preset had sigma learned when these ran and has sigma = 1 since
 C="--set fixed_std=false --set noise_prior=normal --set q_optimizer=g --set lambda_cont=0.1"

@@ -84,6 +84,7 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
     Raises ValueError naming the item when a field is unknown or a value does not fit its field.
     """
     fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    defaults = TrainConfig()
     out: dict[str, object] = {}
     for item in items:
         name, sep, text = item.partition("=")
@@ -91,7 +92,7 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
         if not sep or name not in fields or name in ("extra", "preset"):
             known = ", ".join(n for n in fields if n not in ("extra", "preset"))
             raise ValueError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of: {known}")
-        default = getattr(TrainConfig(), name)
+        default = getattr(defaults, name)
         lowered = text.lower()
         try:
             if lowered == "none" and "None" in str(fields[name].type):
@@ -116,11 +117,12 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
 def _train(args: argparse.Namespace) -> int:
     from .train import Trainer
 
-    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
-    ckpt = args.out / "checkpoint.pt"
     if args.resume and args.set:
         print("error: --set changes a run's configuration; it cannot be combined with --resume", file=sys.stderr)
         return 2
+    changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
+    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
+    ckpt = args.out / "checkpoint.pt"
     if args.resume:
         overrides = {"steps": args.steps} if args.steps else {}
         trainer = Trainer.resume(
@@ -131,7 +133,7 @@ def _train(args: argparse.Namespace) -> int:
         if ckpt.exists():
             print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
             return 2
-        overrides = {"seed": args.seed, "dataset": args.dataset, **parse_overrides(args.set)}
+        overrides = {"seed": args.seed, "dataset": args.dataset, **changes}
         if args.steps:
             overrides["steps"] = args.steps
         if args.lambda0:

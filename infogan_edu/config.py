@@ -57,6 +57,9 @@ class TrainConfig:
     info_to_generator: bool = True  # False is the lambda = 0 control: Q learns, G gets no L_I gradient
     # BatchNorm statistics in D: "separate" real and fake batches (the original code), or one "joint" batch
     d_batchnorm: Literal["separate", "joint"] = "separate"
+    # kernels of minibatch discrimination before D's output layer (models.MinibatchDiscrimination); 0: off, as
+    # in the paper. An aid outside InfoGAN, kept for the CPU tuning rounds (README, "Results")
+    d_minibatch: int = 0
     # ---- run ----
     seed: int = 0
     device: str = "auto"  # "auto": cuda if available, else cpu; INFOGAN_EDU_DEVICE overrides
@@ -90,6 +93,8 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.init must be {' or '.join(map(repr, INIT_SCHEMES))}, got {self.init!r}")
         if self.d_batchnorm not in ("separate", "joint"):
             raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")
+        if isinstance(self.d_minibatch, bool) or not isinstance(self.d_minibatch, int) or self.d_minibatch < 0:
+            raise ValueError(f"TrainConfig.d_minibatch must be an int >= 0 (0: off), got {self.d_minibatch!r}")
         if self.q_optimizer not in ("d", "g"):
             raise ValueError(f"TrainConfig.q_optimizer must be 'd' or 'g', got {self.q_optimizer!r}")
         self.latent_spec()  # validates the latent fields

@@ -73,10 +73,42 @@ class Generator(nn.Module):
         return torch.tanh(self.deconv(h))  # (B, 1, 28, 28)
 
 
-class Discriminator(nn.Module):
-    """D's shared trunk plus its real/fake head. `features(x)` is what Q also reads."""
+class MinibatchDiscrimination(nn.Module):
+    r"""Minibatch discrimination (Salimans et al. 2016, "Improved techniques for training GANs", Sec. 3.2).
 
-    def __init__(self, width: float = 1.0, image_size: int = 28, channels: int = 1):
+    Not part of InfoGAN: an optional aid that lets D see a whole batch at once. Per sample i, features
+    f(x_i) in R^A are projected by a learned tensor T in R^{A x K x C} to M_i in R^{K x C}; then, per kernel k,
+
+        o(x_i)_k = 1/(B-1) sum_{j != i} exp(-|| M_{i,k} - M_{j,k} ||_1)
+
+    measures how many other samples of the batch lie close to x_i (the paper sums; we take the mean over the
+    B - 1 others, so that the scale does not depend on the batch size). A mode that G over-produces (two categories
+    drawing the same digit) gives its samples more close neighbours than the real batch has, which D can see.
+    D's output layer reads [f(x_i), o(x_i)]; Q reads f(x_i) only, so Q(c|x) stays a per-image function.
+    """
+
+    def __init__(self, in_features: int, kernels: int, dims: int = 8):
+        super().__init__()
+        self.kernels, self.dims = kernels, dims
+        # scaled so that the first L1 distances are about 2 for BatchNorm-ed features: exp(-l1) starts neither
+        # at 0 nor at 1 for every pair, so D gets a gradient through it from the first step
+        self.T = nn.Parameter(torch.randn(in_features, kernels * dims) * (2.5 / (dims * in_features**0.5)))
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        m = (f @ self.T).view(-1, self.kernels, self.dims).transpose(0, 1)  # (K, B, C)
+        l1 = torch.cdist(m, m, p=1.0)  # (K, B, B): ||M_i,k - M_j,k||_1
+        others = max(m.shape[1] - 1, 1)
+        return ((torch.exp(-l1).sum(2) - 1.0) / others).t()  # (B, K); the j = i term, exp(0) = 1, removed
+
+
+class Discriminator(nn.Module):
+    """D's shared trunk plus its real/fake head. `features(x)` is what Q also reads.
+
+    `minibatch_kernels > 0` adds minibatch discrimination between the trunk and D's output layer (an aid
+    outside the paper, off by default; see `MinibatchDiscrimination`).
+    """
+
+    def __init__(self, width: float = 1.0, image_size: int = 28, channels: int = 1, minibatch_kernels: int = 0):
         super().__init__()
         n_down = _n_upsamples(image_size)
         c = _w(64, width)
@@ -89,16 +121,23 @@ class Discriminator(nn.Module):
         self.fc = nn.Sequential(
             nn.Linear(c * side * side, _w(1024, width)), nn.BatchNorm1d(_w(1024, width)), nn.LeakyReLU(LEAK)
         )
-        self.head = nn.Linear(_w(1024, width), 1)
         self.feature_dim = _w(1024, width)
+        self.minibatch = MinibatchDiscrimination(self.feature_dim, minibatch_kernels) if minibatch_kernels else None
+        self.head = nn.Linear(self.feature_dim + minibatch_kernels, 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv(x)  # (B, 128, 7, 7) for MNIST
         return self.fc(h.flatten(1))  # (B, 1024)
 
+    def logit(self, features: torch.Tensor) -> torch.Tensor:
+        """D's output layer on the trunk's features: the logit of D(x), shape (B,)."""
+        if self.minibatch is not None:
+            features = torch.cat([features, self.minibatch(features)], 1)  # (B, 1024 + K)
+        return self.head(features).squeeze(1)  # (B,)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The logit of D(x) = P(x is real), shape (B,)."""
-        return self.head(self.features(x)).squeeze(1)  # (B,)
+        return self.logit(self.features(x))  # (B,)
 
 
 class QOutput(NamedTuple):
@@ -133,11 +172,19 @@ class QHead(nn.Module):
 class InfoGAN(nn.Module):
     """G, D and Q together. Q = `q_head` applied to `d.features`, so Q shares D's trunk."""
 
-    def __init__(self, spec: LatentSpec, width: float = 1.0, image_size: int = 28, channels: int = 1):
+    def __init__(
+        self,
+        spec: LatentSpec,
+        width: float = 1.0,
+        image_size: int = 28,
+        channels: int = 1,
+        minibatch_kernels: int = 0,
+    ):
         super().__init__()
         self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
+        self.minibatch_kernels = minibatch_kernels
         self.g = Generator(spec, width, image_size, channels)
-        self.d = Discriminator(width, image_size, channels)
+        self.d = Discriminator(width, image_size, channels, minibatch_kernels)
         self.q_head = QHead(spec, self.d.feature_dim, width)
 
     def q(self, x: torch.Tensor) -> QOutput:
@@ -151,6 +198,7 @@ class InfoGAN(nn.Module):
             "width": self.width,
             "image_size": self.image_size,
             "channels": self.channels,
+            **({"minibatch_kernels": self.minibatch_kernels} if self.minibatch_kernels else {}),
         }
 
 

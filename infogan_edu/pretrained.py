@@ -23,7 +23,8 @@ def model_from_checkpoint(ckpt: dict, path: str | Path = "checkpoint") -> InfoGA
     """Build the InfoGAN the checkpoint describes and load its weights (fp16 exports become fp32)."""
     arch = ckpt["architecture"]
     try:
-        model = InfoGAN(LatentSpec.from_dict(arch["spec"]), arch["width"], arch["image_size"], arch["channels"])
+        spec = LatentSpec.from_dict(arch["spec"])
+        model = InfoGAN(spec, arch["width"], arch["image_size"], arch["channels"], arch.get("minibatch_kernels", 0))
         state = {k: (v.float() if torch.is_floating_point(v) else v) for k, v in ckpt["model"].items()}
         model.load_state_dict(state)
     except (KeyError, RuntimeError, ValueError) as e:

@@ -117,7 +117,7 @@ class Trainer:
         self.progress = progress
         torch.manual_seed(config.seed)
         image_size = int(images.shape[-1])
-        self.model = InfoGAN(self.spec, config.width, image_size)
+        self.model = InfoGAN(self.spec, config.width, image_size, minibatch_kernels=config.d_minibatch)
         init_weights(self.model, config.init)
         self.model = self.model.to(self.device)
         if self.fast["channels_last"]:
@@ -162,12 +162,12 @@ class Trainer:
         with self._autocast():
             if cfg.d_batchnorm == "joint":
                 feats_all = m.d.features(torch.cat([x_real, fake]))  # (2B, 1024 * width)
-                real_logits, fake_logits = m.d.head(feats_all).squeeze(1).chunk(2)  # (B,), (B,)
+                real_logits, fake_logits = m.d.logit(feats_all).chunk(2)  # (B,), (B,)
                 feats = feats_all[x_real.shape[0] :]  # (B, 1024 * width), the fakes
             else:
                 real_logits = m.d(x_real)  # (B,)
                 feats = m.d.features(fake)  # (B, 1024 * width)
-                fake_logits = m.d.head(feats).squeeze(1)  # (B,)
+                fake_logits = m.d.logit(feats)  # (B,)
             out = {"adv": discriminator_loss(real_logits.float(), fake_logits.float())}  # -V(D, G)
             if cfg.q_optimizer == "d" or cfg.info_trains_trunk:
                 q_in = feats if cfg.info_trains_trunk else feats.detach()
@@ -189,7 +189,7 @@ class Trainer:
                 feats = m.d.features(torch.cat([x_real, fake]))[x_real.shape[0] :]  # (B, 1024 * width)
             else:
                 feats = m.d.features(fake)  # (B, 1024 * width)
-            fake_logits = m.d.head(feats).squeeze(1).float()  # (B,)
+            fake_logits = m.d.logit(feats).float()  # (B,)
             if cfg.g_loss == "nonsaturating":
                 adv = generator_loss_nonsaturating(fake_logits)  # -E log D(G(z))
             else:

@@ -89,3 +89,23 @@ def test_d_batchnorm_decides_whether_the_fakes_shift_d_on_reals(data, mode: str)
 def test_d_batchnorm_is_validated() -> None:
     with pytest.raises(ValueError, match="d_batchnorm"):
         tiny_config(d_batchnorm="shared")
+
+
+def test_minibatch_discrimination_is_part_of_d_not_of_q(data) -> None:
+    t = Trainer(tiny_config(d_minibatch=4), data, progress=False)
+    assert grads_from(t, "D", "adv") == {"D trunk", "D head"}
+    t.model.zero_grad(set_to_none=True)
+    x = t.batcher.next()
+    latent = t.spec.sample(x.shape[0], t.latent_rng)
+    t.d_phase(x, t.model.g(t.spec.to_input(latent)).detach(), latent)["adv"].backward()
+    assert t.model.d.minibatch.T.grad.abs().sum() > 0  # D's optimiser holds the new tensor
+    assert id(t.model.d.minibatch.T) in {id(p) for g in t.opt_d.param_groups for p in g["params"]}
+    t.model.zero_grad(set_to_none=True)
+    t.g_phase(t.model.g(t.spec.to_input(latent)), latent)["info"].backward()
+    assert t.model.d.minibatch.T.grad is None  # L_I never passes through it
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "8"])
+def test_d_minibatch_is_validated(bad) -> None:
+    with pytest.raises(ValueError, match="d_minibatch"):
+        tiny_config(d_minibatch=bad)

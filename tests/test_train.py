@@ -74,6 +74,19 @@ def test_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
     assert "width" in msg and "categorical" in msg and "0.125" in msg
 
 
+def test_minibatch_checkpoint_is_refused_by_a_plain_model_and_rebuilt_from_its_own(tmp_path: Path) -> None:
+    from infogan_edu.pretrained import model_from_checkpoint
+
+    t = Trainer(tiny_config(d_minibatch=4), X, out_dir=tmp_path, progress=False)
+    t.train(steps=3)
+    ckpt = load_file(tmp_path / "checkpoint.pt")
+    with pytest.raises(CheckpointError, match="minibatch_kernels: checkpoint has 4, model has None"):
+        Trainer(tiny_config(), X, progress=False).load_state(ckpt, tmp_path / "checkpoint.pt")
+    rebuilt = model_from_checkpoint(ckpt)
+    assert rebuilt.d.minibatch.kernels == 4
+    assert torch.equal(rebuilt.d.minibatch.T, t.model.d.minibatch.T)
+
+
 def test_foreign_pickles_and_garbage_are_refused(tmp_path: Path) -> None:
     evil = tmp_path / "evil.pt"
     torch.save({"format": "infogan-edu/1", "payload": Path("/etc/passwd")}, evil)  # a non-tensor object

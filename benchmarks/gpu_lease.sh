@@ -10,8 +10,8 @@
 #   mkdir -p data && cp -r ../shared/data/mnist data/     # on the machine that holds the data (git-ignored)
 #   OUT=results bash benchmarks/gpu_lease.sh               # on the GPU machine, from the repository root
 #
-# The GPU image of 2026-11-29 had PyTorch but not pooch or platformdirs (dependencies of infogan_edu.data):
-# copy both packages from a local environment into a git-ignored folder, carry it, and put it on PYTHONPATH.
+# The GPU image of 2026-11-29 had PyTorch but not pooch or platformdirs. Since then infogan_edu.data needs pooch
+# only to download or to find the user cache, not when INFOGAN_EDU_DATA (set to data/ below) holds the files.
 # Every result lands in $OUT (default runs/gpu-lease): env.txt, paper.json, paper_cudagraphs.json, gpu_speed.txt.
 # The budget is BUDGET_S seconds (default 540).
 # A dry run on a CPU: STEPS=20 SPEED_ARGS=--quick OUT=/tmp/lease bash benchmarks/gpu_lease.sh

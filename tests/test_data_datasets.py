@@ -153,6 +153,19 @@ def test_loading_uses_the_first_location(tmp_path, monkeypatch, fake_hashes):
         ds.load_mnist("train")
 
 
+def test_named_folders_load_without_pooch(tmp_path, monkeypatch, fake_hashes):
+    """Data in root= or $INFOGAN_EDU_DATA loads without looking up the user cache (pooch, only for downloads)."""
+    import sys
+
+    monkeypatch.delenv(ds.CACHE_ENV)
+    monkeypatch.setitem(sys.modules, "pooch", None)  # `import pooch` now raises ImportError
+    write_fake(tmp_path / "env" / "mnist")
+    monkeypatch.setenv(ds.DATA_ENV, str(tmp_path / "env"))
+    assert ds.load_mnist("test")[0].shape == (5, 28, 28)
+    with pytest.raises(ImportError):  # the full search list does need it, so the test blocks it for real
+        ds.candidate_dirs("mnist")
+
+
 def test_debian_flat_layout_loads(tmp_path, fake_hashes):
     write_fake(tmp_path / "system")
     images, labels = ds.load_fashion_mnist("test", download=False)

@@ -192,9 +192,8 @@ def _under_root(root: Path, name: str) -> list[Path]:
     return folders
 
 
-def candidate_dirs(name: str, root: str | os.PathLike | None = None) -> list[DataLocation]:
-    """Every folder searched for dataset ``name``, in search order (root, env, cache, system)."""
-    name = _check_name(name)
+def _explicit_dirs(name: str, root: str | os.PathLike | None) -> list[DataLocation]:
+    """The folders the caller named: the ``root=`` argument, then ``$INFOGAN_EDU_DATA``."""
     found: list[DataLocation] = []
     if root is not None:
         root_dirs = _under_root(Path(root).expanduser(), name)
@@ -204,6 +203,13 @@ def candidate_dirs(name: str, root: str | os.PathLike | None = None) -> list[Dat
     if env_root:
         env_dirs = _under_root(Path(env_root).expanduser(), name)
         found += [DataLocation(f, f"${DATA_ENV}", False) for f in env_dirs]
+    return found
+
+
+def candidate_dirs(name: str, root: str | os.PathLike | None = None) -> list[DataLocation]:
+    """Every folder searched for dataset ``name``, in search order (root, env, cache, system)."""
+    name = _check_name(name)
+    found = _explicit_dirs(name, root)
     found.append(DataLocation(cache_dir() / name, "user cache", True))
     found += [DataLocation(Path(d), "system folder", False) for d in SYSTEM_DIRS.get(name, [])]
     return found
@@ -394,6 +400,10 @@ def _locate_or_download(
 ) -> Path:
     """The folder holding the split's two files: the first local one, else a fresh download."""
     files = SPLIT_FILES[split]
+    # the folders the caller named come first, and need no user-cache lookup (so no pooch) when they hold the files
+    folder = next((loc.folder for loc in _explicit_dirs(name, root) if not _missing(loc.folder, files)), None)
+    if folder is not None:
+        return folder
     locations = candidate_dirs(name, root)
     folder = next((loc.folder for loc in locations if not _missing(loc.folder, files)), None)
     if folder is not None:

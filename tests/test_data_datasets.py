@@ -267,6 +267,35 @@ def _real_data_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+# MD5 of the official files' *uncompressed* bytes, as published with many loaders of the official releases
+PUBLISHED_MD5 = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
+        "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
+        "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+        "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
+    },
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+        "train-labels-idx1-ubyte.gz": "9018921c3c673c538a1fc5bad174d6f9",
+        "t10k-images-idx3-ubyte.gz": "8181f5470baa50b63fa0f6fddb340f0a",
+        "t10k-labels-idx1-ubyte.gz": "15d484375f8d13e6eb1aabb0c3f46965",
+    },
+}
+
+
+@pytest.mark.parametrize("name", ds.DATASETS)
+def test_sha256_table_describes_the_official_files(name):
+    """The files that pass our SHA-256 check are byte for byte the official ones (published MD5s)."""
+    folder = ds.find_dataset(name, root=_real_data_root())
+    if folder is None:
+        pytest.skip(f"the real {name} files were not found under {_real_data_root()} (set INFOGAN_EDU_DATA)")
+    for filename in ds.ALL_FILES:
+        payload = gzip.decompress((folder / filename).read_bytes())
+        assert hashlib.sha256(payload).hexdigest() == ds.SHA256[name][filename], filename
+        assert hashlib.md5(payload).hexdigest() == PUBLISHED_MD5[name][filename], filename
+
+
 @pytest.mark.parametrize("name,split", list(REAL_COUNTS))
 def test_real_files(name, split):
     root = _real_data_root()

@@ -74,7 +74,9 @@ ALL_FILES = SPLIT_FILES["train"] + SPLIT_FILES["test"]
 DATA_ENV = "INFOGAN_EDU_DATA"
 CACHE_ENV = "INFOGAN_EDU_CACHE"
 
-# SHA-256 of each file's uncompressed bytes (header + payload).
+# SHA-256 of each file's uncompressed bytes (header + payload). The files they were computed from have the MD5s
+# that are widely published for the official uncompressed files (tests/test_data_datasets.py, PUBLISHED_MD5),
+# so these hashes describe the official content, whatever the gzip container.
 SHA256: dict[str, dict[str, str]] = {
     "mnist": {
         "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",

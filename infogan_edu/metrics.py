@@ -9,6 +9,7 @@ the paper's "5% error" figure. NMI and ARI (scikit-learn) are matching-free clus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -174,3 +175,48 @@ def continuous_code_effects(
         }
     generator.train(was_training)
     return out
+
+
+class SourceOfError(NamedTuple):
+    generator_purity: ClusterScores  # G's categories against a reference classifier's digit on G's samples
+    q_reads_c: float  # fraction of G's samples for which argmax Q(c1 | G(z, c)) is the c1 that drew them
+
+
+@torch.no_grad()
+def generated_category_purity(
+    model: torch.nn.Module,
+    classify: Callable[[torch.Tensor], torch.Tensor],
+    per_category: int = 1000,
+    seed: int = 0,
+    batch_size: int = 1000,
+) -> SourceOfError:
+    """Where the accuracy of c1 is lost: in G, or in Q?
+
+    Draws `per_category` images from G for each value k of c1 (z and the continuous codes at random), then
+    - labels them with `classify` (any digit classifier: images (B, 1, H, W) in [-1, 1] -> logits (B, 10)) and
+      scores c1 against those labels with the Hungarian matching: G's *purity*, how often category k draws one
+      digit. It is bounded by the classifier's own accuracy;
+    - asks Q for c1 back: the fraction read correctly, which is high whenever L_I is close to H(c).
+    When Q's test accuracy is close to G's purity and Q reads c1 back from G's samples, the accuracy was lost in G
+    (categories that draw more than one digit), not in Q's reading of real digits.
+    `model` is an `InfoGAN`, evaluated in eval mode (BatchNorm running statistics); its mode is restored.
+    """
+    spec: LatentSpec = model.spec
+    k = spec.categorical[0]
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    drawn = torch.arange(k).repeat_interleave(per_category)  # (k * per_category,): c1 of each sample
+    latent = spec.sample(len(drawn), torch.Generator().manual_seed(seed))
+    cat = latent.cat.clone()
+    cat[:, 0] = drawn
+    latent = type(latent)(latent.z, cat, latent.cont)
+    digits, read = [], []
+    for start in range(0, len(drawn), batch_size):
+        part = type(latent)(*(t[start : start + batch_size] for t in latent))
+        x = model.g(spec.to_input(part).to(device))  # (b, 1, H, W) in [-1, 1]
+        digits.append(classify(x).argmax(1).cpu())  # (b,)
+        read.append(model.q(x).cat_logits[0].argmax(1).cpu())  # (b,)
+    model.train(was_training)
+    digit, q_read = torch.cat(digits).numpy(), torch.cat(read)
+    return SourceOfError(cluster_scores(drawn.numpy(), digit), float((q_read == drawn).float().mean()))

@@ -54,6 +54,17 @@ def test_cpu_ablation_runs_tiny() -> None:
     assert "| 0: none (the cpu preset) | 0 |" in text and "| 8: round 1 preset" in text
 
 
+@needs_mnist
+def test_category_purity_runs_tiny() -> None:
+    text = run(
+        "benchmarks/category_purity.py", "infogan_edu/checkpoints/mnist_cpu.pt",
+        "--epochs", "1", "--train-limit", "2000", "--per-category", "20",
+    )
+    assert "reference classifier (MLP, 1 epochs on 2000 images)" in text
+    row = next(line for line in text.splitlines() if line.startswith("| infogan_edu/checkpoints/mnist_cpu.pt"))
+    assert row.startswith("| infogan_edu/checkpoints/mnist_cpu.pt | 0.955 |")  # the shipped model's test accuracy
+
+
 def test_cpu_ablation_variants_are_valid_configs() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:

@@ -104,3 +104,40 @@ def test_category_probabilities_and_confidence() -> None:
         last.bias.zero_()
         last.bias[0] = 20.0
     assert q_confidence(m, images) > 0.99 and m.training
+
+
+class _CategoryPainter(torch.nn.Module):
+    """A stand-in G that paints c1 into the image: every pixel is k / 10 for category k."""
+
+    def __init__(self, spec: LatentSpec):
+        super().__init__()
+        self.spec = spec
+
+    def forward(self, g_input: torch.Tensor) -> torch.Tensor:
+        k = g_input[:, self.spec.noise : self.spec.noise + 10].argmax(1).float()  # (B,): the one-hot block of c1
+        return (k / 10).view(-1, 1, 1, 1).expand(-1, 1, 28, 28)  # (B, 1, 28, 28)
+
+
+def test_generated_category_purity_finds_a_category_that_draws_another_ones_digit() -> None:
+    from infogan_edu.metrics import generated_category_purity
+
+    spec = LatentSpec(noise=4, categorical=(10,), continuous=1)
+    model = InfoGAN(spec, width=0.125)
+    model.g = _CategoryPainter(spec)
+    digit_of = torch.tensor([7, 2, 9, 5, 0, 5, 1, 3, 8, 6])  # categories 3 and 5 both draw a 5; no category draws 4
+
+    def classify(x: torch.Tensor) -> torch.Tensor:
+        k = (x[:, 0, 0, 0] * 10).round().long()  # (B,)
+        return torch.nn.functional.one_hot(digit_of[k], 10).float()  # (B, 10) logits
+
+    model.train()
+    src = generated_category_purity(model, classify, per_category=7, batch_size=16)
+    assert model.training  # evaluated in eval mode, then the caller's mode is restored
+    assert src.generator_purity.accuracy == pytest.approx(0.9)  # one of the two 5-drawing categories is unmatched
+    assert src.generator_purity.mapping[2] == 9 and src.generator_purity.mapping[0] == 7
+    model.eval()
+    x = model.g(spec.to_input(spec.sample(70)))  # any latents: Q's read-back is its own argmax on the painted images
+    drawn = torch.arange(10).repeat_interleave(7)
+    painted = (drawn.float() / 10).view(-1, 1, 1, 1).expand(-1, 1, 28, 28)
+    expected = (model.q(painted).cat_logits[0].argmax(1) == drawn).float().mean().item()
+    assert x.shape == (70, 1, 28, 28) and src.q_reads_c == pytest.approx(expected)

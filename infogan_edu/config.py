@@ -95,6 +95,11 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")
         if isinstance(self.d_minibatch, bool) or not isinstance(self.d_minibatch, int) or self.d_minibatch < 0:
             raise ValueError(f"TrainConfig.d_minibatch must be an int >= 0 (0: off), got {self.d_minibatch!r}")
+        if self.d_minibatch and self.d_batchnorm == "joint":
+            raise ValueError(
+                "TrainConfig.d_minibatch needs d_batchnorm='separate': with one joint batch, D's minibatch features "
+                "would compare reals with fakes in D's phase but fakes alone in G's"
+            )
         if self.q_optimizer not in ("d", "g"):
             raise ValueError(f"TrainConfig.q_optimizer must be 'd' or 'g', got {self.q_optimizer!r}")
         self.latent_spec()  # validates the latent fields

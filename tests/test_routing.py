@@ -109,3 +109,5 @@ def test_minibatch_discrimination_is_part_of_d_not_of_q(data) -> None:
 def test_d_minibatch_is_validated(bad) -> None:
     with pytest.raises(ValueError, match="d_minibatch"):
         tiny_config(d_minibatch=bad)
+    with pytest.raises(ValueError, match="needs d_batchnorm='separate'"):
+        tiny_config(d_minibatch=4, d_batchnorm="joint")

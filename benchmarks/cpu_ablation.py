@@ -73,6 +73,8 @@ VARIANTS: dict[str, dict] = {
     "sigma = 1 for the continuous codes and lambda_cont = 1": {"fixed_std": True, "lambda_cont": 1.0},
     # round 6: an aid outside the paper, aimed at the failure seen in bad seeds (two categories on one digit)
     "minibatch discrimination in D, 16 kernels (d_minibatch=16)": {"d_minibatch": 16},
+    # round 7: lambda grows over the first 1,000 steps, so that G draws digits before c1 partitions them
+    "lambda warm-up over the first 1,000 steps (lambda_warmup=1000)": {"lambda_warmup": 1000},
 }
 
 

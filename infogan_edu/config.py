@@ -55,6 +55,8 @@ class TrainConfig:
     info_trains_trunk: bool = True  # the L_I gradient reaches D's shared trunk (the paper's Q)
     q_optimizer: Literal["d", "g"] = "d"  # which Adam updates Q's head (see the module docstring)
     info_to_generator: bool = True  # False is the lambda = 0 control: Q learns, G gets no L_I gradient
+    # lambda grows linearly from lambda/N to lambda over the first N steps (0: the paper's constant lambda)
+    lambda_warmup: int = 0
     # BatchNorm statistics in D: "separate" real and fake batches (the original code), or one "joint" batch
     d_batchnorm: Literal["separate", "joint"] = "separate"
     # kernels of minibatch discrimination before D's output layer (models.MinibatchDiscrimination); 0: off, as
@@ -84,6 +86,8 @@ class TrainConfig:
         for name in ("lr_d", "lr_g", "width"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"TrainConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        if isinstance(self.lambda_warmup, bool) or not isinstance(self.lambda_warmup, int) or self.lambda_warmup < 0:
+            raise ValueError(f"TrainConfig.lambda_warmup must be an int >= 0 (0: off), got {self.lambda_warmup!r}")
         for name in ("lambda_cat", "lambda_cont"):
             if getattr(self, name) < 0:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)!r}")

@@ -11,7 +11,8 @@ One training step, with the gradient routing spelled out:
                              (the L_I gradient flows back through Q and D's trunk into G; only G, plus
                              Q's head when `q_optimizer="g"`, is stepped)
 
-Every phase starts from zeroed gradients, so no stale gradient is ever applied twice.
+Every phase starts from zeroed gradients, so no stale gradient is ever applied twice. With `lambda_warmup` = N
+(off by default), both phases use lambda * (step + 1) / N for the first N steps, then lambda.
 
 The trainer keeps work safe: atomic checkpoints every `ckpt_every` steps and at the end, a
 checkpoint on Ctrl-C or SIGTERM, exact resume (N + N steps == 2N steps on CPU), and a stop with a
@@ -202,6 +203,18 @@ class Trainer:
             out["info"] = terms.loss
         return out
 
+    def info_weight(self) -> float:
+        """The factor on lambda at this step: 1, or (step + 1) / N during a `lambda_warmup` of N steps."""
+        n = self.config.lambda_warmup
+        return min(1.0, (self.step + 1) / n) if n else 1.0
+
+    def _objective(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """adv + lambda * (-E log Q): the phase's loss, with lambda scaled during a warm-up."""
+        if "info" not in out:
+            return out["adv"]
+        w = self.info_weight()
+        return out["adv"] + (out["info"] if w == 1.0 else w * out["info"])
+
     def train_step(self) -> torch.Tensor:
         """One D update and one G update. Returns the step's metrics as one device tensor (no sync)."""
         m = self.model
@@ -217,7 +230,7 @@ class Trainer:
         # D phase: max_D V(D, G) (and Q, per the routing)
         self.opt_d.zero_grad(set_to_none=True)
         d = self._d_phase(x_real, fake.detach(), latent)
-        sum(v for k, v in d.items() if k in ("adv", "info")).backward()
+        self._objective(d).backward()
         self.opt_d.step()
         # copied out now: under CUDA graphs the G phase's replay may overwrite the D phase's output buffers
         d_stats = torch.stack([d["adv"].detach().float(), d["d_real"], d["d_fake"]])  # (3,)
@@ -225,7 +238,7 @@ class Trainer:
         # G phase: min_G V(D, G) - lambda L_I(G, Q)
         self.opt_g.zero_grad(set_to_none=True)
         g = self._g_phase(fake, latent, x_real)
-        sum(v for k, v in g.items() if k in ("adv", "info")).backward()
+        self._objective(g).backward()
         self.opt_g.step()
         self.step += 1
         return torch.stack(

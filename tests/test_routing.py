@@ -111,3 +111,23 @@ def test_d_minibatch_is_validated(bad) -> None:
         tiny_config(d_minibatch=bad)
     with pytest.raises(ValueError, match="needs d_batchnorm='separate'"):
         tiny_config(d_minibatch=4, d_batchnorm="joint")
+
+
+def test_lambda_warmup_scales_only_the_info_term(data) -> None:
+    t = Trainer(tiny_config(lambda_warmup=4), data, progress=False)
+    weights = []
+    for step in range(6):
+        t.step = step
+        weights.append(t.info_weight())
+    assert weights == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    out = {"adv": torch.tensor(2.0), "info": torch.tensor(3.0)}
+    t.step = 1
+    assert t._objective(out).item() == 2.0 + 0.5 * 3.0  # adv + w * lambda * (-E log Q)
+    assert t._objective({"adv": torch.tensor(2.0)}).item() == 2.0  # the lambda = 0 control's D phase: adv only
+    assert Trainer(tiny_config(), data, progress=False).info_weight() == 1.0  # off: the paper's constant lambda
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True])
+def test_lambda_warmup_is_validated(bad) -> None:
+    with pytest.raises(ValueError, match="lambda_warmup"):
+        tiny_config(lambda_warmup=bad)

@@ -28,10 +28,11 @@ def test_history_is_plain_data_and_logs_l_i() -> None:
     assert all(li <= torch.log(torch.tensor(10.0)).item() + 1e-6 for li in h.li_cat)  # L_I <= H(c)
 
 
-def test_resume_equals_uninterrupted(tmp_path: Path) -> None:
-    full = Trainer(tiny_config(steps=6), X, progress=False)
+@pytest.mark.parametrize("extra", [{}, {"lambda_warmup": 5}], ids=["constant-lambda", "lambda-warmup"])
+def test_resume_equals_uninterrupted(tmp_path: Path, extra: dict) -> None:
+    full = Trainer(tiny_config(steps=6, **extra), X, progress=False)
     full.train()
-    first = Trainer(tiny_config(steps=6), X, out_dir=tmp_path, progress=False)
+    first = Trainer(tiny_config(steps=6, **extra), X, out_dir=tmp_path, progress=False)
     first.train(steps=3)
     assert load_file(tmp_path / "checkpoint.pt")["step"] == 3
     resumed = Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False)

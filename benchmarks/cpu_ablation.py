@@ -75,6 +75,8 @@ VARIANTS: dict[str, dict] = {
     "minibatch discrimination in D, 16 kernels (d_minibatch=16)": {"d_minibatch": 16},
     # round 7: lambda grows over the first 1,000 steps, so that G draws digits before c1 partitions them
     "lambda warm-up over the first 1,000 steps (lambda_warmup=1000)": {"lambda_warmup": 1000},
+    # round 8: the other direction, a stronger pull towards a partition from the start
+    "lambda_cat = 2": {"lambda_cat": 2.0},
 }
 
 

@@ -18,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .data.batching import to_float_images
-from .latent import LatentSpec
+from .latent import Latent, LatentSpec
 
 
 class ClusterScores(NamedTuple):
@@ -207,13 +207,11 @@ def generated_category_purity(
     was_training = model.training
     model.eval()
     drawn = torch.arange(k).repeat_interleave(per_category)  # (k * per_category,): c1 of each sample
-    latent = spec.sample(len(drawn), torch.Generator().manual_seed(seed))
-    cat = latent.cat.clone()
-    cat[:, 0] = drawn
-    latent = type(latent)(latent.z, cat, latent.cont)
+    latent = spec.sample(len(drawn), torch.Generator().manual_seed(seed))  # z, c1 and c2... at random
+    latent.cat[:, 0] = drawn  # then c1 set to the value each sample stands for
     digits, read = [], []
     for start in range(0, len(drawn), batch_size):
-        part = type(latent)(*(t[start : start + batch_size] for t in latent))
+        part = Latent(*(t[start : start + batch_size] for t in latent))
         x = model.g(spec.to_input(part).to(device))  # (b, 1, H, W) in [-1, 1]
         digits.append(classify(x).argmax(1).cpu())  # (b,)
         read.append(model.q(x).cat_logits[0].argmax(1).cpu())  # (b,)

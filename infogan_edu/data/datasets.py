@@ -403,11 +403,12 @@ def _locate_or_download(
     """The folder holding the split's two files: the first local one, else a fresh download."""
     files = SPLIT_FILES[split]
     # the folders the caller named come first, and need no user-cache lookup (so no pooch) when they hold the files
-    folder = next((loc.folder for loc in _explicit_dirs(name, root) if not _missing(loc.folder, files)), None)
+    named = _explicit_dirs(name, root)
+    folder = next((loc.folder for loc in named if not _missing(loc.folder, files)), None)
     if folder is not None:
         return folder
-    locations = candidate_dirs(name, root)
-    folder = next((loc.folder for loc in locations if not _missing(loc.folder, files)), None)
+    locations = candidate_dirs(name, root)  # the named folders again, then the user cache and system folders
+    folder = next((loc.folder for loc in locations[len(named) :] if not _missing(loc.folder, files)), None)
     if folder is not None:
         return folder
     target = None

@@ -2,8 +2,8 @@
 
     python benchmarks/category_purity.py infogan_edu/checkpoints/mnist_cpu.pt runs/seed4/checkpoint.pt
 
-Trains a small supervised digit classifier on the MNIST training set (an MLP, 784-512-10, fixed seed; it is the
-reference that labels G's samples, so its own test accuracy is printed and bounds the purity), then prints, per
+Trains a small supervised digit classifier on the MNIST training set (an MLP, 784-512-10, fixed seed). It is the
+reference that labels G's samples, and its mistakes count against G, so its own test accuracy is printed. Then, per
 checkpoint: Q's test accuracy on real digits, G's category purity (`metrics.generated_category_purity`: how often
 each value of c1 draws one digit, Hungarian-matched) and how often Q reads c1 back from G's samples.
 """

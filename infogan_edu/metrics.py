@@ -195,7 +195,7 @@ def generated_category_purity(
     Draws `per_category` images from G for each value k of c1 (z and the continuous codes at random), then
     - labels them with `classify` (any digit classifier: images (B, 1, H, W) in [-1, 1] -> logits (B, 10)) and
       scores c1 against those labels with the Hungarian matching: G's *purity*, how often category k draws one
-      digit. It is bounded by the classifier's own accuracy;
+      digit. The classifier's own mistakes count against G, so read it next to the classifier's test accuracy;
     - asks Q for c1 back: the fraction read correctly, which is high whenever L_I is close to H(c).
     When Q's test accuracy is close to G's purity and Q reads c1 back from G's samples, the accuracy was lost in G
     (categories that draw more than one digit), not in Q's reading of real digits.

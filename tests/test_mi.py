@@ -2,8 +2,11 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
+from scipy.spatial.distance import jensenshannon
+from torch.distributions import Bernoulli, Categorical, Normal, kl_divergence
 
 from infogan_edu import mi
 from infogan_edu.losses import categorical_nll, gaussian_nll
@@ -84,7 +87,7 @@ def test_monte_carlo_bound_of_true_gaussian_posterior() -> None:
     snr = 3.0
     c, x = mi.gaussian_channel_sampler(snr)(200_000, torch.Generator().manual_seed(0))
     mean, var = mi.gaussian_channel_posterior(x[:, 0], snr)
-    log_q = -0.5 * math.log(2 * math.pi * var) - (c - mean) ** 2 / (2 * var)
+    log_q = Normal(mean, math.sqrt(var)).log_prob(c)  # the reference density, not the library's
     est = mi.ba_bound(log_q, mi.gaussian_entropy(1.0))
     assert abs(est.value - mi.gaussian_channel_mi(snr)) < 4 * est.stderr
     # the same number through the library's loss (sigma inside its clamp range)
@@ -96,7 +99,7 @@ def test_monte_carlo_bound_matches_exact_discrete() -> None:
     k, eps = 4, 0.2
     c, x = mi.symmetric_channel_sampler(k, eps)(100_000, torch.Generator().manual_seed(1))
     logits = torch.log(mi.symmetric_channel(k, eps)).float()  # uniform prior: posterior rows = channel rows
-    log_q = torch.log_softmax(logits[x.argmax(1)], dim=1).gather(1, c[:, None]).squeeze(1)
+    log_q = Categorical(logits=logits[x.argmax(1)]).log_prob(c)
     est = mi.ba_bound(log_q, math.log(k))
     assert abs(est.value - mi.symmetric_channel_mi(k, eps)) < 4 * est.stderr
     assert float(categorical_nll(logits[x.argmax(1)], c)) == pytest.approx(-float(log_q.mean()), abs=1e-5)
@@ -132,3 +135,116 @@ def test_input_validation() -> None:
         mi.symmetric_channel(1, 0.1)
     with pytest.raises(ValueError, match="at least 2"):
         mi.ba_bound(torch.zeros(1), 0.0)
+
+
+# ------------------------------------------------------------------ against torch.distributions and scipy
+def entropy_ref(p: torch.Tensor) -> float:
+    """H(p) of a table flattened into one distribution, by torch.distributions."""
+    return float(Categorical(probs=p.reshape(-1)).entropy())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_entropy_matches_categorical_entropy(seed: int) -> None:
+    g = torch.Generator().manual_seed(seed)
+    p = torch.softmax(torch.randn(4, 7, generator=g, dtype=torch.float64) * 3, dim=1)  # rows are distributions
+    p[0] = torch.tensor([0.5, 0.5, 0, 0, 0, 0, 0], dtype=torch.float64)  # zeros: 0 log 0 = 0
+    torch.testing.assert_close(mi.entropy(p, dim=1), Categorical(probs=p).entropy())
+    torch.testing.assert_close(mi.entropy(p.T, dim=0), Categorical(probs=p).entropy())
+    for eps in (0.01, 0.3, 0.5, 0.9):
+        ref = Bernoulli(probs=torch.tensor(eps, dtype=torch.float64)).entropy()
+        assert mi.binary_entropy(eps) == pytest.approx(float(ref), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mutual_information_is_h_c_plus_h_x_minus_h_cx(seed: int) -> None:
+    """I(c; x) = H(c) + H(x) - H(c, x), each entropy by torch.distributions."""
+    joint = random_joint(5, 6, seed)
+    ref = entropy_ref(joint.sum(1)) + entropy_ref(joint.sum(0)) - entropy_ref(joint)
+    assert mi.mutual_information(joint) == pytest.approx(ref, abs=1e-10)
+    assert mi.mutual_information_entropies(joint) == pytest.approx(ref, abs=1e-10)
+
+
+@pytest.mark.parametrize(("k", "eps"), [(2, 0.1), (10, 0.3), (4, 0.6)])
+def test_symmetric_channel_mi_against_entropies(k: int, eps: float) -> None:
+    """The closed form against H(c) + H(x) - H(c, x) of the joint table built here, by hand."""
+    joint = torch.full((k, k), eps / (k - 1) / k, dtype=torch.float64)
+    joint.fill_diagonal_((1 - eps) / k)
+    ref = entropy_ref(joint.sum(1)) + entropy_ref(joint.sum(0)) - entropy_ref(joint)
+    assert mi.symmetric_channel_mi(k, eps) == pytest.approx(ref, abs=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bound_gap_is_the_expected_kl_of_torch_distributions(seed: int) -> None:
+    joint, q = random_joint(4, 5, seed), random_q(4, 5, seed + 50)
+    p_x = joint.sum(0)
+    post = joint / p_x  # columns: p(c | x)
+    kl = kl_divergence(Categorical(probs=post.T), Categorical(probs=q.T))  # (X,): one KL per column
+    assert mi.bound_gap(joint, q) == pytest.approx(float((p_x * kl).sum()), abs=1e-10)
+    torch.testing.assert_close(mi.posterior(joint), post)
+    # the bound itself: H(c) + sum p(c, x) log q(c | x), log q from Categorical.log_prob
+    c_idx = torch.arange(4)[:, None].expand(4, 5)
+    log_q = Categorical(probs=q.T).log_prob(c_idx)  # (C, X): log q(c | x), broadcast over the X columns
+    ref = entropy_ref(joint.sum(1)) + float((joint * log_q).sum())
+    assert mi.bound_from_table(joint, q) == pytest.approx(ref, abs=1e-10)
+
+
+@pytest.mark.parametrize("snr", [0.5, 3.0, 20.0])
+def test_gaussian_channel_against_normal_entropies_and_bayes(snr: float) -> None:
+    """x = c + n: I = h(x) - h(x | c) with both differential entropies from torch.distributions; the posterior
+    satisfies Bayes' rule p(c | x) = p(c) p(x | c) / p(x) pointwise, every density a torch Normal."""
+    h_x = float(Normal(0.0, math.sqrt(1 + 1 / snr)).entropy())
+    h_noise = float(Normal(0.0, math.sqrt(1 / snr)).entropy())
+    assert mi.gaussian_channel_mi(snr) == pytest.approx(h_x - h_noise, rel=1e-6)
+    for var in (0.1, 1.0, 1 / (1 + snr)):
+        assert mi.gaussian_entropy(var) == pytest.approx(float(Normal(0.0, math.sqrt(var)).entropy()), rel=1e-6)
+
+    g = torch.Generator().manual_seed(int(snr * 10))
+    c, x = torch.randn(200, generator=g, dtype=torch.float64) * 2, torch.randn(200, generator=g, dtype=torch.float64)
+    mean, var = mi.gaussian_channel_posterior(x, snr)
+    bayes = (Normal(0.0, 1.0).log_prob(c) + Normal(c, math.sqrt(1 / snr)).log_prob(x)
+             - Normal(0.0, math.sqrt(1 + 1 / snr)).log_prob(x))
+    torch.testing.assert_close(Normal(mean, math.sqrt(var)).log_prob(c), bayes)
+
+
+@pytest.mark.parametrize(("a", "b", "std"), [(0.75, 0.0, 0.5), (0.5, 0.2, 0.8), (1.0, -0.1, 1.3)])
+def test_gaussian_linear_bound_against_monte_carlo(a: float, b: float, std: float) -> None:
+    """H(c) + E[log N(c; a x + b, std^2)] estimated on 400,000 channel samples, log-densities from torch Normal."""
+    snr = 3.0
+    g = torch.Generator().manual_seed(4)
+    c = torch.randn(400_000, generator=g, dtype=torch.float64)
+    x = c + torch.randn(400_000, generator=g, dtype=torch.float64) / math.sqrt(snr)
+    log_q = Normal(a * x + b, std).log_prob(c)
+    estimate = float(Normal(0.0, 1.0).entropy()) + float(log_q.mean())
+    stderr = float(log_q.std()) / math.sqrt(len(log_q))
+    assert abs(mi.gaussian_linear_bound(snr, a, b, std) - estimate) < 4 * stderr
+
+
+def test_q_modules_log_prob_match_torch_distributions() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(30, 3)
+    cat_q, gauss_q = mi.CategoricalQ(3, 5, hidden=8), mi.GaussianQ(3, hidden=8)
+    c = torch.randint(5, (30,), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        torch.testing.assert_close(cat_q.log_prob(x, c), Categorical(logits=cat_q.net(x)).log_prob(c))
+        out = gauss_q.net(x)  # (n, 2): mean, log std
+        cont = torch.randn(30, generator=torch.Generator().manual_seed(2))
+        torch.testing.assert_close(gauss_q.log_prob(x, cont), Normal(out[:, 0], out[:, 1].exp()).log_prob(cont))
+
+
+def test_normal_pdf_js_divergence_and_gan_value_against_scipy() -> None:
+    """On a grid: the density against torch Normal, JS against scipy's Jensen-Shannon distance (squared, in
+    nats), and V(D*, G) = 2 JS - log 4 at the optimal D* = p / (p + q), below it for any other D."""
+    grid = torch.linspace(-8, 8, 4001, dtype=torch.float64)
+    dx = float(grid[1] - grid[0])
+    p = mi.normal_pdf(grid, -1.0, 1.0)
+    q = mi.normal_pdf(grid, 1.5, 0.7)
+    torch.testing.assert_close(q, Normal(1.5, 0.7).log_prob(grid).exp())
+    js_ref = jensenshannon((p * dx).numpy(), (q * dx).numpy()) ** 2  # scipy normalises and uses ln
+    js = float(mi.js_divergence(p, q, dx))
+    assert js == pytest.approx(js_ref, rel=1e-4)
+    assert 0 < js < math.log(2)
+    d_star = torch.log(p) - torch.log(q)  # logit of p / (p + q)
+    assert float(mi.gan_value(d_star, p, q, dx)) == pytest.approx(2 * js_ref - math.log(4), rel=1e-4)
+    assert float(mi.gan_value(d_star * 0.5 + 0.3, p, q, dx)) < 2 * js_ref - math.log(4)
+    assert float(mi.js_divergence(p, p, dx)) == pytest.approx(0.0, abs=1e-12)
+    assert np.isfinite(js_ref)

@@ -126,6 +126,97 @@ def bound_gap(joint: Tensor, q: Tensor) -> float:
     return float((joint.sum(0) * kl).sum())
 
 
+# ------------------------------------------------------------------ a channel as one object (exercise 4)
+@dataclass(frozen=True)
+class DiscreteChannel:
+    r"""A discrete channel c -> x whose mutual information is known exactly.
+
+    `prior` (K,) is P(c); `transition` (K, M) holds p(x | c) with rows summing to 1. A variational
+    posterior Q is given as a table `log_q` of shape (M, K) with log_q[x, c] = log Q(c | x).
+
+        I(c; x) = sum_{c,x} p(c, x) ln [ p(c, x) / (p(c) p(x)) ]
+        L(Q)    = H(c) + E_{c ~ P(c), x ~ p(x|c)}[ log Q(c | x) ]  <=  I(c; x),
+    with equality exactly when Q(c | x) = p(c | x), the true posterior (Barber and Agakov 2003).
+
+    The exact quantities come from this module's functions (:func:`entropy`, :func:`mutual_information`,
+    :func:`posterior`, :func:`bound_from_table`); note that `log_q` is indexed [x, c], the transpose of
+    their (C, X) tables.
+    """
+
+    prior: Tensor
+    transition: Tensor
+
+    def __post_init__(self) -> None:
+        prior = torch.as_tensor(self.prior, dtype=torch.float64)
+        trans = torch.as_tensor(self.transition, dtype=torch.float64)
+        if prior.ndim != 1 or trans.ndim != 2 or trans.shape[0] != prior.shape[0]:
+            raise ValueError(
+                f"prior must be (K,) and transition (K, M); got {tuple(prior.shape)}, {tuple(trans.shape)}"
+            )
+        if not torch.allclose(prior.sum(), torch.tensor(1.0, dtype=torch.float64)) or not torch.allclose(
+            trans.sum(dim=1), torch.ones(len(prior), dtype=torch.float64)
+        ):
+            raise ValueError("the prior and every row of the transition table must sum to 1")
+        object.__setattr__(self, "prior", prior)
+        object.__setattr__(self, "transition", trans)
+
+    @classmethod
+    def symmetric(cls, k: int, error: float) -> DiscreteChannel:
+        """The K-ary symmetric channel with a uniform prior: x = c with probability 1 - error, else
+        one of the other K - 1 symbols uniformly."""
+        return cls(torch.full((k,), 1.0 / k, dtype=torch.float64), symmetric_channel(k, error))
+
+    @property
+    def n_codes(self) -> int:
+        """K, the number of values of c."""
+        return self.prior.shape[0]
+
+    @property
+    def n_outputs(self) -> int:
+        """M, the number of values of x."""
+        return self.transition.shape[1]
+
+    def joint(self) -> Tensor:
+        """p(c, x), shape (K, M)."""
+        return joint_table(self.prior, self.transition)
+
+    def prior_entropy(self) -> float:
+        """H(c) in nats."""
+        return float(entropy(self.prior))
+
+    def mutual_information(self) -> float:
+        """I(c; x) in nats."""
+        return mutual_information(self.joint())
+
+    def posterior_log_probs(self) -> Tensor:
+        """The true posterior as a Q table: log p(c | x), shape (M, K)."""
+        return posterior(self.joint()).log().T  # (M, K)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """n pairs (c, x) with c ~ P(c), x ~ p(x | c); two long tensors of shape (n,)."""
+        c = torch.multinomial(self.prior, n, replacement=True, generator=generator)  # (n,)
+        x = torch.multinomial(self.transition[c], 1, generator=generator).squeeze(1)  # (n,)
+        return c, x
+
+    def moments(self, values: Tensor) -> tuple[float, float]:
+        """Mean and standard deviation of values[x, c] (an (M, K) table) under (c, x) ~ p(c, x),
+        skipping the pairs of probability 0."""
+        joint = self.joint()  # (K, M)
+        v = values.double().T  # (K, M), indexed [c, x]
+        mask = joint > 0
+        mean = float((joint[mask] * v[mask]).sum())
+        var = float((joint[mask] * (v[mask] - mean) ** 2).sum())
+        return mean, math.sqrt(max(var, 0.0))
+
+    def expected_bound(self, log_q: Tensor) -> float:
+        """The exact value of L(Q) = H(c) + E[log Q(c | x)] that a Monte-Carlo estimate aims at."""
+        return bound_from_table(self.joint(), log_q.double().exp().T)
+
+    def bound_std(self, log_q: Tensor) -> float:
+        """The standard deviation of log Q(c | x) over (c, x) ~ p: the Monte-Carlo error of one sample."""
+        return self.moments(log_q)[1]
+
+
 # ------------------------------------------------------------------ Gaussian quantities
 def gaussian_entropy(var: float) -> float:
     r"""Differential entropy of N(mu, var): 1/2 log(2 pi e var)."""

@@ -1,10 +1,13 @@
-"""Student copies of the exercise notebooks, generated from the solution notebooks.
+"""Student copies of the exercise notebooks, generated from the solution notebooks (a maintainer's tool).
 
 One source of truth per exercise: `exercises/solutions/exNN_<topic>.ipynb`. The learner's copy
 `exercises/exNN_<topic>.ipynb` is generated from it, never edited by hand:
 
-    python -m infogan_edu.exercises build   # (re)write every student copy
-    python -m infogan_edu.exercises check   # exit 1 if a student copy differs from what build writes
+    python scripts/exercise_copies.py build   # (re)write every student copy
+    python scripts/exercise_copies.py check   # exit 1 if a student copy differs from what build writes
+
+It needs nbformat, which the `test` extra of pyproject.toml installs (`make setup` does); the
+infogan_edu package itself does not import it.
 
 How a solution notebook marks what the learner writes:
 
@@ -199,7 +202,7 @@ def render(nb: nbformat.NotebookNode) -> str:
 
 
 def default_root() -> Path:
-    """The repository: the working directory when it has exercises/solutions, else this package's parent."""
+    """The repository: the working directory when it has exercises/solutions, else this script's parent."""
     cwd = Path.cwd()
     if (cwd / "exercises" / "solutions").is_dir():
         return cwd
@@ -285,7 +288,7 @@ def solution_functions(path: Path) -> dict[str, Callable[..., Any]]:
 # ------------------------------------------------------------------------------------ the CLI
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infogan_edu.exercises",
+        prog="python scripts/exercise_copies.py",
         description="Generate the student copies of the exercise notebooks from exercises/solutions/.",
     )
     parser.add_argument("command", choices=["build", "check"], help="build: write the copies; check: compare")
@@ -306,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problems:
         for p in problems:
             print(f"stale: {p}", file=sys.stderr)
-        print("run `python -m infogan_edu.exercises build` and commit the student copies", file=sys.stderr)
+        print("run `python scripts/exercise_copies.py build` and commit the student copies", file=sys.stderr)
         return 1
     print(f"ok: {len(expected_student_copies(root))} student copies match their solutions")
     return 0

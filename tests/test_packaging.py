@@ -1,6 +1,9 @@
-"""The two ways to install (pip via pyproject.toml, conda via environment.yml) must agree."""
+"""The two ways to install (pip via pyproject.toml, conda via environment.yml) must agree, and each
+piece of code imports only what the install that serves it provides."""
 
+import ast
 import re
+import sys
 from pathlib import Path
 
 import tomllib
@@ -9,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from the PyPI names
 CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib"}
 NOT_PACKAGES = {"python", "pip"}
+# import names whose PyPI distribution is named differently
+IMPORT_TO_PYPI = {"PIL": "pillow", "sklearn": "scikit-learn"}
 
 
 def _name(requirement: str) -> str:
@@ -18,6 +23,23 @@ def _name(requirement: str) -> str:
 def pyproject_runtime() -> set[str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     return {_name(r) for r in data["project"]["dependencies"]}
+
+
+def pyproject_test_extra() -> set[str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return {_name(r) for r in data["project"]["optional-dependencies"]["test"]}
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """The PyPI names of the third-party modules `path` imports anywhere (lazy imports included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    names -= set(sys.stdlib_module_names) | {"__future__", "infogan_edu"}
+    return {IMPORT_TO_PYPI.get(n, n).lower() for n in names}
 
 
 def environment_runtime() -> tuple[set[str], list[str]]:
@@ -62,3 +84,19 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme
     assert re.search(r"^\s*make test\s*$", ci, re.M), "the CI script must run the README's test command"
+
+
+def test_package_imports_only_runtime_dependencies() -> None:
+    runtime = pyproject_runtime()
+    for path in sorted((ROOT / "infogan_edu").rglob("*.py")):
+        missing = third_party_imports(path) - runtime
+        assert not missing, f"{path.relative_to(ROOT)} imports {sorted(missing)}, not in project.dependencies"
+
+
+def test_exercise_generator_dependencies_are_in_the_test_extra() -> None:
+    """scripts/exercise_copies.py is a maintainer's tool: what it needs beyond the runtime comes with [test]."""
+    needed = third_party_imports(ROOT / "scripts" / "exercise_copies.py")
+    assert "nbformat" in needed
+    missing = needed - pyproject_runtime() - pyproject_test_extra()
+    assert not missing, f"scripts/exercise_copies.py imports {sorted(missing)}, in neither the runtime nor [test]"
+    assert '".[test]"' in (ROOT / "scripts" / "setup.sh").read_text(), "make setup must install the test extra"

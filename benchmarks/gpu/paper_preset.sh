@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
-# Everything the project owes a GPU, in one command that fits a 10-minute lease (README, "Results"):
-#   1. side by side on the one GPU: the `paper` preset for 5 seeds plus the lambda = 0 control (issue 4), and
-#      3 seeds with CUDA graphs on (`--set compile=true`, compile_mode "reduce-overhead"), so that the fast path's
-#      accuracy can be set against the eager runs' seed-to-seed spread (issue 7). Side by side, their wall times
+# The measurements still open on a GPU, in one command that fits a 10-minute session on one GPU:
+#   1. side by side on the GPU: the `paper` preset as it is now for 5 seeds plus the lambda = 0 control, and 3
+#      seeds with CUDA graphs on (`--set compile=true`, compile_mode "reduce-overhead"), so that the accuracy of
+#      the fast path can be set against the eager runs' seed-to-seed spread. Side by side, their wall times
 #      overlap and are not speed figures;
 #   2. alone on the GPU, the speed table of benchmarks/gpu_speed.py, every stage time-limited. Stage 8
 #      (max-autotune) is left out: on 2026-11-29 it compiled for over 120 s without finishing.
 #
-#   mkdir -p data && cp -r ../shared/data/mnist data/     # on the machine that holds the data (git-ignored)
-#   OUT=results bash benchmarks/gpu_lease.sh               # on the GPU machine, from the repository root
+#   mkdir -p data && cp -r /path/to/mnist data/         # MNIST's four .gz files in data/mnist (git-ignored)
+#   OUT=results bash benchmarks/gpu/paper_preset.sh     # on the GPU machine, from the repository root
 #
-# The GPU image of 2026-11-29 had PyTorch but not pooch or platformdirs. Since then infogan_edu.data needs pooch
-# only to download or to find the user cache, not when INFOGAN_EDU_DATA (set to data/ below) holds the files.
+# infogan_edu.data needs pooch only to download or to find the user cache, not when INFOGAN_EDU_DATA (set to
+# data/ by common.sh unless already set) holds the files.
 # Every result lands in $OUT (default runs/gpu-lease): env.txt, paper.json, paper_cudagraphs.json, gpu_speed.txt.
 # The budget is BUDGET_S seconds (default 540).
-# A dry run on a CPU: STEPS=20 SPEED_ARGS=--quick OUT=/tmp/lease bash benchmarks/gpu_lease.sh
+# A dry run on a CPU: STEPS=20 SPEED_ARGS=--quick OUT=/tmp/lease bash benchmarks/gpu/paper_preset.sh
 set -u
 OUT=${OUT:-runs/gpu-lease}
 BUDGET_S=${BUDGET_S:-540}
-# shellcheck source=benchmarks/lease_env.sh
-source "$(dirname "$0")/lease_env.sh"
+# shellcheck source=benchmarks/gpu/common.sh
+source "$(dirname "$0")/common.sh"
 
 {
   date -u +"%Y-%m-%d %H:%M UTC"

@@ -8,12 +8,13 @@
 #      Adam, lambda_cont = 0.1
 #   D  C with lr_D = 4e-4: exactly the `cpu` preset at full width
 #
-#   OUT=results bash benchmarks/gpu_paper_variants.sh   # on the GPU machine, MNIST in data/mnist (see gpu_lease.sh)
+#   OUT=results bash benchmarks/gpu/paper_variants.sh   # on the GPU machine, MNIST in data/mnist (see paper_preset.sh)
+# A dry run on a CPU: STEPS=20 SPEED_ARGS=--quick OUT=/tmp/variants bash benchmarks/gpu/paper_variants.sh
 set -u
 OUT=${OUT:-runs/gpu-variants}
 BUDGET_S=${BUDGET_S:-330}
-# shellcheck source=benchmarks/lease_env.sh
-source "$(dirname "$0")/lease_env.sh"
+# shellcheck source=benchmarks/gpu/common.sh
+source "$(dirname "$0")/common.sh"
 
 # fixed_std is spelled out in every variant: the preset had sigma learned when these ran and has sigma = 1 since
 C="--set fixed_std=false --set noise_prior=normal --set q_optimizer=g --set lambda_cont=0.1"
@@ -55,7 +56,7 @@ PYEOF
 if [ -n "$pick" ]; then
   set -- $pick
   "$PY" -m infogan_edu export "runs/gpu/$1/paper-s$2/checkpoint.pt" --out runs/gpu/mnist_paper.pt \
-    --train-command "variant $1 of benchmarks/gpu_paper_variants.sh, seed $2" >/dev/null &&
+    --train-command "variant $1 of benchmarks/gpu/paper_variants.sh, seed $2" >/dev/null &&
     cp runs/gpu/mnist_paper.pt.json "$OUT/" && split -b 15000000 runs/gpu/mnist_paper.pt "$OUT/mnist_paper.pt.part-"
 fi
 ls -l "$OUT"

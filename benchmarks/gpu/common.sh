@@ -1,4 +1,4 @@
-# Sourced by the GPU lease scripts (gpu_lease.sh, gpu_paper_variants.sh): their shared settings.
+# Sourced by the GPU scripts beside it (paper_preset.sh, paper_variants.sh): their shared settings.
 # The caller sets OUT and BUDGET_S defaults first; this adds PY, STEPS_ARG, the environment, and `left`, the
 # seconds of the budget still unspent.
 PY=${PYTHON:-python3}

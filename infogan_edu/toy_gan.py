@@ -46,9 +46,9 @@ DataFn = Callable[[int, torch.Generator], Tensor]
 
 @dataclass
 class ToyGANConfig:
-    """Everything a toy run depends on. The defaults are lesson 01's recipe for the 8-Gaussian ring: with the
-    non-saturating loss it covered at least 6 of the 8 modes after 6,000 steps for every seed we tried (0-9),
-    in about half a minute on one CPU core. Higher learning rates start faster but hop between modes more."""
+    """Everything a toy run depends on. The defaults are lesson 01's recipe for the 8-Gaussian ring, chosen
+    for how many modes the non-saturating loss covers across seeds in a short CPU run
+    (benchmarks/results/toy-gan.md). Higher learning rates start faster but hop between modes more."""
 
     g_loss: GLoss = "nonsaturating"
     steps: int = 6000

@@ -135,8 +135,9 @@ def cpu_render_settings(threads: int | None = 1, onednn: bool = False) -> Iterat
     """Torch settings for small CPU batches, restored on exit.
 
     `threads`: torch threads while inside (None leaves the setting alone). `onednn=False` turns the
-    oneDNN (mkldnn) kernels off: for a 64-image batch of the cpu model its transposed convolution
-    with one output channel took 8 ms against 1.3 ms for PyTorch's own kernel (2-core x86 machine).
+    oneDNN (mkldnn) kernels off: for a 64-image batch of the cpu model, its transposed convolution
+    with one output channel was several times slower than PyTorch's own kernel on a 2-core x86
+    machine (benchmarks/results/data-and-widgets.md).
     """
     previous_threads, previous_onednn = torch.get_num_threads(), torch.backends.mkldnn.enabled
     if threads is not None and threads != previous_threads:
@@ -187,12 +188,13 @@ class TraversalExplorer:
 
     Speed: a change re-runs G on n^2 latents and encodes one PNG. The explorer caches z and runs G
     in eval mode without gradients; on the CPU it uses `threads` torch threads (1 by default: for
-    a 64-image batch a second thread did not pay for itself, and made renders up to 4x slower when
-    other work shared the 2 cores) and, unless `onednn=True`, PyTorch's own kernels instead of
-    oneDNN's (see :func:`cpu_render_settings`). `benchmarks/widget_latency.py` measured slider
-    change -> new PNG bytes for the cpu model and an 8 x 8 grid within the 50 ms budget for "live"
-    on 2 cores, so sliders use ``continuous_update=True``: the images follow the handle while it
-    moves. Pass ``continuous_update=False`` for a large model or a slow machine.
+    a 64-image batch a second thread did not pay for itself, and slowed renders when other work
+    shared the cores) and, unless `onednn=True`, PyTorch's own kernels instead of oneDNN's (see
+    :func:`cpu_render_settings`). `benchmarks/widget_latency.py` times slider change -> new PNG
+    bytes; for the cpu model and an 8 x 8 grid on 2 cores it stayed within the 50 ms budget for
+    "live" (benchmarks/results/data-and-widgets.md), so sliders use ``continuous_update=True``: the
+    images follow the handle while it moves. Pass ``continuous_update=False`` for a large model or
+    a slow machine.
     """
 
     def __init__(

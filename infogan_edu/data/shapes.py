@@ -17,7 +17,7 @@ factor          values  meaning
 varies fastest.  Nothing is stored: any subset is rendered on demand by evaluating each shape's
 implicit function ``f(u, v) <= 0`` at every pixel centre near the shape, after undoing the
 translation, rotation and scale of the pixel grid.  Rendering is deterministic and vectorised
-over images (10,000 images take well under a second on one CPU core).
+over images (`benchmarks/data_speed.py` times 10,000 of them; benchmarks/results/data-and-widgets.md).
 
 Positions map [0, 1] onto pixel centres ``MARGIN .. 63 - MARGIN`` so that even the largest
 rotated square stays inside the frame.  Like dSprites, orientation 0 and 2*pi are both present
@@ -181,7 +181,7 @@ def _one_thread() -> Iterator[None]:
     """Run torch ops single-threaded for a while.
 
     Rendering is many small ops; on a busy 2-core machine their thread synchronisation costs far
-    more than it saves (measured: 10,000 images took 0.3 s on one thread and 2-9 s on two).
+    more than it saves (benchmarks/results/data-and-widgets.md).
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh $(VENV)
 	@touch $@
 
+# JupyterLab will not start as root without --allow-root; Docker images and classroom servers often run as root.
+AS_ROOT = $(filter 0,$(shell id -u))
+
 lab: setup
+	@$(if $(AS_ROOT),echo "[lab] running as root: starting JupyterLab with --allow-root")
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
-		--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb $(LAB_ARGS)
+		--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb $(if $(AS_ROOT),--allow-root) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/ruff check .

@@ -1,4 +1,8 @@
-"""README command 1 (`make lab`) starts JupyterLab on 127.0.0.1 with lesson 00 listed."""
+"""README command 1 (`make lab`) starts JupyterLab on 127.0.0.1 with lesson 00 listed, as root too.
+
+JupyterLab refuses to start as root unless given --allow-root; the Makefile adds it (with a one-line note)
+when `id -u` is 0, so the test passes no such option itself.
+"""
 
 import json
 import os
@@ -31,7 +35,7 @@ def test_make_lab_serves_lesson_00(tmp_path: Path) -> None:
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
-    args = f"--no-browser --allow-root --ServerApp.port={port} --IdentityProvider.token={token}"
+    args = f"--no-browser --ServerApp.port={port} --IdentityProvider.token={token}"  # as a user would type it
     proc = subprocess.Popen(
         ["make", "-s", "lab", f"LAB_ARGS={args}"],
         cwd=ROOT,
@@ -67,3 +71,19 @@ def test_make_lab_serves_lesson_00(tmp_path: Path) -> None:
             proc.wait()
     out = proc.stdout.read().decode()
     assert "127.0.0.1" in out and "token=" in out  # the URL with its token is printed
+    assert ("running as root" in out) == (os.geteuid() == 0)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize("uid", ["0", "1000"])
+def test_make_lab_adds_allow_root_only_for_root(tmp_path: Path, uid: str) -> None:
+    fake_id = tmp_path / "id"  # `id -u` answers `uid`, whoever runs the test
+    fake_id.write_text(f"#!/bin/sh\necho {uid}\n")
+    fake_id.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    plan = subprocess.run(  # -n: print the recipe, run nothing
+        ["make", "-n", "lab"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    as_root = uid == "0"
+    assert ("--allow-root" in plan) == as_root
+    assert ("running as root" in plan) == as_root

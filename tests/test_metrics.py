@@ -1,3 +1,8 @@
+"""Cluster scores against brute force and the textbook formulas; Q's read-outs against heads set by hand."""
+
+import itertools
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -10,7 +15,7 @@ from infogan_edu.metrics import (
     predict_categories,
     q_confidence,
 )
-from infogan_edu.models import InfoGAN
+from infogan_edu.models import InfoGAN, QOutput
 
 
 def test_permuted_labels_score_perfectly() -> None:
@@ -48,11 +53,66 @@ def test_cluster_scores_confusion_and_nmi() -> None:
         hungarian_accuracy(np.array([]), np.array([]))
 
 
+def brute_force_accuracy(pred: np.ndarray, labels: np.ndarray) -> float:
+    """The best one-to-one matching by trying every assignment of categories to labels (no scipy)."""
+    n = int(max(pred.max(), labels.max())) + 1
+    return max(float(np.mean(np.asarray(perm)[pred] == labels)) for perm in itertools.permutations(range(n)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hungarian_accuracy_equals_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_cat, n_lab = (5, 5) if seed % 2 else (6, 4)  # more categories than labels on even seeds
+    labels = rng.integers(0, n_lab, 40)
+    pred = np.where(rng.random(40) < 0.6, (labels * 2 + 1) % n_cat, rng.integers(0, n_cat, 40))  # a noisy relabelling
+    acc, mapping = hungarian_accuracy(pred, labels)
+    assert acc == pytest.approx(brute_force_accuracy(pred, labels))
+    assert len(set(mapping.values())) == len(mapping)  # one-to-one
+    # the mapping it returns scores the accuracy it reports
+    assert acc == pytest.approx(np.mean([mapping.get(int(p), -1) == t for p, t in zip(pred, labels, strict=True)]))
+
+
+def entropy_of_counts(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def test_nmi_and_ari_against_their_formulas() -> None:
+    """NMI = I / mean(H(labels), H(pred)) (arithmetic normalisation) and the Hubert-Arabie ARI from pair counts."""
+    labels = np.repeat(np.arange(3), 4)
+    pred = np.array([2, 2, 2, 2, 0, 0, 0, 1, 1, 1, 1, 1])
+    table = np.zeros((3, 3))
+    np.add.at(table, (labels, pred), 1)
+    h_l, h_p = entropy_of_counts(table.sum(1)), entropy_of_counts(table.sum(0))
+    mi = h_l + h_p - entropy_of_counts(table.ravel())
+    pairs = lambda v: v * (v - 1) / 2  # noqa: E731
+    index, a, b, total = pairs(table).sum(), pairs(table.sum(1)).sum(), pairs(table.sum(0)).sum(), pairs(12)
+    expected_index = a * b / total
+    ari = (index - expected_index) / ((a + b) / 2 - expected_index)
+    s = cluster_scores(pred, labels)
+    assert s.nmi == pytest.approx(mi / ((h_l + h_p) / 2), rel=1e-9)
+    assert s.ari == pytest.approx(ari, rel=1e-9)
+    perfect = cluster_scores((labels + 1) % 3, labels)  # a pure relabelling
+    assert (perfect.accuracy, perfect.nmi, perfect.ari) == pytest.approx((1.0, 1.0, 1.0))
+    # by hand: H(labels) = ln 3, and only category 1 is mixed (one 1 and four 2s): H(labels | pred) = 5/12 h(1/5)
+    assert math.isclose(mi, math.log(3) - 5 / 12 * entropy_of_counts(np.array([1, 4])), rel_tol=1e-12)
+
+
+def fixed_head(m: InfoGAN, logits: list[float]) -> None:
+    """Make Q's last layer output the same categorical logits for every image: zero weights, a chosen bias."""
+    last = m.q_head.net[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.zero_()
+        last.bias[: len(logits)] = torch.tensor(logits)
+
+
 def test_predict_categories_restores_mode() -> None:
     m = InfoGAN(LatentSpec(), width=0.125).train()
-    pred = predict_categories(m, np.zeros((5, 28, 28), dtype=np.uint8), batch_size=2)
-    assert pred.shape == (5,) and m.training
-    assert torch.is_tensor(torch.as_tensor(pred))
+    images = np.random.default_rng(0).integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    fixed_head(m, [0.0] * 6 + [3.0] + [0.0] * 3)  # category 6 wins for every image
+    pred = predict_categories(m, images, batch_size=2)
+    assert pred.tolist() == [6] * 5 and m.training
 
 
 def _bar(width: int, lean: float) -> torch.Tensor:
@@ -92,18 +152,15 @@ def test_category_probabilities_and_confidence() -> None:
     torch.manual_seed(0)
     m = InfoGAN(LatentSpec(4, (3,), 1), width=0.125)
     images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    # logits (0, ln 2, ln 7) for every image: Q(c1 | x) = (0.1, 0.2, 0.7)
+    fixed_head(m, [0.0, math.log(2), math.log(7)])
     probs = category_probabilities(m, images, batch_size=3)
-    assert probs.shape == (7, 3) and torch.allclose(probs.sum(1), torch.ones(7))
-    assert np.array_equal(predict_categories(m, images, batch_size=3), probs.argmax(1).numpy())
-    conf = q_confidence(m, images, batch_size=3)
-    assert conf == pytest.approx(float(probs.max(1).values.mean())) and 1 / 3 <= conf <= 1
-    # a head whose logits favour one category by a wide margin is confident
-    with torch.no_grad():
-        last = m.q_head.net[-1]
-        last.weight.zero_()
-        last.bias.zero_()
-        last.bias[0] = 20.0
-    assert q_confidence(m, images) > 0.99 and m.training
+    torch.testing.assert_close(probs, torch.tensor([[0.1, 0.2, 0.7]]).expand(7, 3))
+    assert predict_categories(m, images, batch_size=3).tolist() == [2] * 7
+    assert q_confidence(m, images, batch_size=3) == pytest.approx(0.7, rel=1e-6)
+    # a head whose logits favour one category by 20 nats: confidence 1 / (1 + 2 e^-20)
+    fixed_head(m, [20.0, 0.0, 0.0])
+    assert q_confidence(m, images) == pytest.approx(1 / (1 + 2 * math.exp(-20)), rel=1e-6) and m.training
 
 
 class _CategoryPainter(torch.nn.Module):
@@ -130,14 +187,17 @@ def test_generated_category_purity_finds_a_category_that_draws_another_ones_digi
         k = (x[:, 0, 0, 0] * 10).round().long()  # (B,)
         return torch.nn.functional.one_hot(digit_of[k], 10).float()  # (B, 10) logits
 
+    read_as = torch.tensor([0, 1, 2, 3, 3, 5, 6, 7, 8, 9])  # a stand-in Q that reads category 4 as 3
+
+    def q_reads(x: torch.Tensor) -> QOutput:
+        k = (x[:, 0, 0, 0] * 10).round().long()  # (B,): the category G painted
+        logits = torch.nn.functional.one_hot(read_as[k], 10).float() * 5  # (B, 10)
+        return QOutput([logits], x.new_zeros(len(x), 1), x.new_zeros(len(x), 1))
+
+    model.q = q_reads
     model.train()
     src = generated_category_purity(model, classify, per_category=7, batch_size=16)
     assert model.training  # evaluated in eval mode, then the caller's mode is restored
     assert src.generator_purity.accuracy == pytest.approx(0.9)  # one of the two 5-drawing categories is unmatched
     assert src.generator_purity.mapping[2] == 9 and src.generator_purity.mapping[0] == 7
-    model.eval()
-    x = model.g(spec.to_input(spec.sample(70)))  # any latents: Q's read-back is its own argmax on the painted images
-    drawn = torch.arange(10).repeat_interleave(7)
-    painted = (drawn.float() / 10).view(-1, 1, 1, 1).expand(-1, 1, 28, 28)
-    expected = (model.q(painted).cat_logits[0].argmax(1) == drawn).float().mean().item()
-    assert x.shape == (70, 1, 28, 28) and src.q_reads_c == pytest.approx(expected)
+    assert src.q_reads_c == pytest.approx(0.9)  # 9 of the 10 categories are read back, all 7 samples of each

@@ -2,6 +2,7 @@
 
     python -m infogan_edu train --dataset mnist --preset cpu --seed 0 --out runs/cpu-s0
     python -m infogan_edu train --out runs/cpu-s0 --resume          # continue after Ctrl-C / SIGTERM
+    python -m infogan_edu train --preset cpu --lambda0-control --out runs/cpu-lambda0-s0
     python -m infogan_edu train --preset paper --out runs/p0 --set compile=true --set lambda_cont=0.1
     python -m infogan_edu eval runs/cpu-s0/checkpoint.pt
     python -m infogan_edu export runs/cpu-s0/checkpoint.pt --out infogan_edu/checkpoints/mnist_cpu.pt
@@ -23,7 +24,16 @@ import torch
 
 from . import __version__
 from .checkpoint import CheckpointError, export_weights, load_file
-from .config import PRESET_ENV, PRESETS, TrainConfig, get_preset, machine_summary, pick_device, select_preset
+from .config import (
+    PRESET_ENV,
+    PRESETS,
+    TrainConfig,
+    get_preset,
+    lambda0_control,
+    machine_summary,
+    pick_device,
+    select_preset,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--steps", type=int, default=None, help="total training steps (default: the preset's)")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     t.add_argument("--data-root", type=Path, default=None, help="folder holding mnist/ (default: search)")
-    t.add_argument("--lambda0", action="store_true", help="the lambda = 0 control: G gets no L_I gradient")
+    t.add_argument(
+        "--lambda0-control",
+        action="store_true",
+        help="train the lambda = 0 control of the preset (config.lambda0_control): G gets no L_I gradient, Q learns",
+    )
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.add_argument(
         "--set",
@@ -89,8 +103,8 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
     for item in items:
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
-        if not sep or name not in fields or name in ("extra", "preset"):
-            known = ", ".join(n for n in fields if n not in ("extra", "preset"))
+        if not sep or name not in fields or name == "preset":
+            known = ", ".join(n for n in fields if n != "preset")
             raise ValueError(f"--set {item!r}: expected FIELD=VALUE with FIELD one of: {known}")
         default = getattr(defaults, name)
         lowered = text.lower()
@@ -136,9 +150,9 @@ def _train(args: argparse.Namespace) -> int:
         overrides = {"seed": args.seed, "dataset": args.dataset, **changes}
         if args.steps:
             overrides["steps"] = args.steps
-        if args.lambda0:
-            overrides["info_to_generator"] = False
         config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
+        if args.lambda0_control:
+            config = lambda0_control(config)
         trainer = Trainer(config, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress)
     cfg = trainer.config
     print(f"preset={cfg.preset} device={trainer.device} seed={cfg.seed} steps={cfg.steps} batch={cfg.batch_size}")

@@ -15,16 +15,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
 
 from .latent import LatentSpec
-from .models import INIT_SCHEMES
 
 PRESET_ENV = "INFOGAN_EDU_PRESET"
 DEVICE_ENV = "INFOGAN_EDU_DEVICE"
+
+# Fields of the CPU tuning experiments that were measured, rejected and removed, with the value that meant "off".
+# A checkpoint that recorded one of them at that value loads; one that used the experiment is refused, since
+# only the library at RETIRED_AT can rerun it (benchmarks/results/cpu-tuning-retired.md).
+RETIRED_AT = "d37abd5"
+RETIRED_FIELDS: dict[str, object] = {
+    "init": "pytorch",  # DCGAN initialisation
+    "d_batchnorm": "separate",  # joint real+fake BatchNorm statistics in D
+    "d_minibatch": 0,  # minibatch discrimination in D
+    "lambda_warmup": 0,  # a linear warm-up of lambda
+}
 
 
 @dataclass
@@ -40,7 +50,6 @@ class TrainConfig:
     noise_prior: Literal["uniform", "normal"] = "uniform"
     noise_scale: float = 1.0
     width: float = 1.0  # multiplies every hidden size; 0.25 is the CPU-sized model
-    init: Literal["pytorch", "dcgan"] = "pytorch"  # weight initialisation (models.init_weights)
     # ---- optimisation ----
     steps: int = 5000  # the original code's MNIST run: 50 epochs x 100 updates at batch 128
     batch_size: int = 128
@@ -54,14 +63,7 @@ class TrainConfig:
     g_loss: Literal["nonsaturating", "minimax"] = "nonsaturating"
     info_trains_trunk: bool = True  # the L_I gradient reaches D's shared trunk (the paper's Q)
     q_optimizer: Literal["d", "g"] = "d"  # which Adam updates Q's head (see the module docstring)
-    info_to_generator: bool = True  # False is the lambda = 0 control: Q learns, G gets no L_I gradient
-    # lambda grows linearly from lambda/N to lambda over the first N steps (0: the paper's constant lambda)
-    lambda_warmup: int = 0
-    # BatchNorm statistics in D: "separate" real and fake batches (the original code), or one "joint" batch
-    d_batchnorm: Literal["separate", "joint"] = "separate"
-    # kernels of minibatch discrimination before D's output layer (models.MinibatchDiscrimination); 0: off, as
-    # in the paper. An aid outside InfoGAN, kept for the CPU tuning rounds (README, "Results")
-    d_minibatch: int = 0
+    info_to_generator: bool = True  # False: the lambda = 0 control (see `lambda0_control`)
     # ---- run ----
     seed: int = 0
     device: str = "auto"  # "auto": cuda if available, else cpu; INFOGAN_EDU_DEVICE overrides
@@ -72,9 +74,8 @@ class TrainConfig:
     channels_last: bool | None = None
     bf16: bool | None = None
     compile: bool | None = None
-    compile_mode: str = "reduce-overhead"  # CUDA graphs: the fastest mode measured on an H200 (README)
+    compile_mode: str = "reduce-overhead"  # CUDA graphs: the fastest mode measured on an H200 (see resolve_fast_path)
     fused_adam: bool | None = None
-    extra: dict = field(default_factory=dict)  # free-form notes carried into checkpoints
 
     def __post_init__(self) -> None:
         self.categorical = tuple(self.categorical)
@@ -86,24 +87,11 @@ class TrainConfig:
         for name in ("lr_d", "lr_g", "width"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"TrainConfig.{name} must be > 0, got {getattr(self, name)!r}")
-        if isinstance(self.lambda_warmup, bool) or not isinstance(self.lambda_warmup, int) or self.lambda_warmup < 0:
-            raise ValueError(f"TrainConfig.lambda_warmup must be an int >= 0 (0: off), got {self.lambda_warmup!r}")
         for name in ("lambda_cat", "lambda_cont"):
             if getattr(self, name) < 0:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)!r}")
         if self.g_loss not in ("nonsaturating", "minimax"):
             raise ValueError(f"TrainConfig.g_loss must be 'nonsaturating' or 'minimax', got {self.g_loss!r}")
-        if self.init not in INIT_SCHEMES:
-            raise ValueError(f"TrainConfig.init must be {' or '.join(map(repr, INIT_SCHEMES))}, got {self.init!r}")
-        if self.d_batchnorm not in ("separate", "joint"):
-            raise ValueError(f"TrainConfig.d_batchnorm must be 'separate' or 'joint', got {self.d_batchnorm!r}")
-        if isinstance(self.d_minibatch, bool) or not isinstance(self.d_minibatch, int) or self.d_minibatch < 0:
-            raise ValueError(f"TrainConfig.d_minibatch must be an int >= 0 (0: off), got {self.d_minibatch!r}")
-        if self.d_minibatch and self.d_batchnorm == "joint":
-            raise ValueError(
-                "TrainConfig.d_minibatch needs d_batchnorm='separate': with one joint batch, D's minibatch features "
-                "would compare reals with fakes in D's phase but fakes alone in G's"
-            )
         if self.q_optimizer not in ("d", "g"):
             raise ValueError(f"TrainConfig.q_optimizer must be 'd' or 'g', got {self.q_optimizer!r}")
         self.latent_spec()  # validates the latent fields
@@ -119,6 +107,17 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
+        """The config a checkpoint recorded. Fields of retired experiments are dropped when they hold their
+        default value (the run did not use the experiment) and refused otherwise."""
+        d = dict(d)
+        d.pop("extra", None)  # free-form notes, never read by training
+        for name, default in RETIRED_FIELDS.items():
+            value = d.pop(name, default)
+            if value != default:
+                raise ValueError(
+                    f"this run used TrainConfig.{name}={value!r}, an experiment since removed from the library; "
+                    f"rerun it with infogan-edu at commit {RETIRED_AT} (`git checkout {RETIRED_AT}`)"
+                )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -130,15 +129,15 @@ class TrainConfig:
 
 
 # The paper's run (GPU): Table 1 networks at full width, batch 128, 5,000 steps, lambda = 1, and Q's continuous
-# codes with sigma = 1, as in the original code's MNIST run. Measured on an H200 (README, "Results"): with a learned
-# sigma at lambda_cont = 1 the categorical code stopped following the digits (median test accuracy 0.17 over five
-# seeds, L_I near ln 10 all the same); sigma = 1 gave 0.805, 0.822 and 0.884.
+# codes with sigma = 1, as in the original code's MNIST run. On an H200, a learned sigma at lambda_cont = 1 let the
+# categorical code stop following the digits (L_I near ln 10 all the same) and sigma = 1 did not: see
+# benchmarks/results/h200-paper-preset.md.
 PAPER = TrainConfig(preset="paper", fixed_std=True)
 
-# The CPU run used by lessons and CI: the same networks at a quarter of the width. Tuned on 2 CPU cores (README,
-# "Results" lists every variant we tried and its accuracy): batch 128 with channels-last convolutions (the most
-# images per second on 2 cores), D's learning rate doubled to 4e-4 (a faster D purifies G's categories sooner),
-# N(0, I) noise, Q's head in G's optimiser, lambda_cont = 0.1.
+# The CPU run used by lessons and CI: the same networks at a quarter of the width. Tuned on 2 CPU cores
+# (benchmarks/results/cpu-tuning-rounds.md lists every variant tried and its accuracy): batch 128 with channels-last
+# convolutions (the most images per second on 2 cores), D's learning rate doubled to 4e-4 (a faster D purifies G's
+# categories sooner), N(0, I) noise, Q's head in G's optimiser, lambda_cont = 0.1.
 CPU = TrainConfig(
     preset="cpu",
     width=0.25,
@@ -178,6 +177,15 @@ def machine_summary() -> str:
     return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
 
 
+def lambda0_control(config: TrainConfig) -> TrainConfig:
+    """The lambda = 0 control of `config` (the paper's Figure 1, "GAN"): G is trained with lambda = 0, on V(D, G)
+    alone, while Q still learns to read c from G's images, so that L_I measures how much of c a plain GAN keeps.
+
+    >>> control = lambda0_control(get_preset("cpu", seed=0))
+    """
+    return config.replace(info_to_generator=False)
+
+
 def get_preset(name: str, **overrides: object) -> TrainConfig:
     """A copy of a named preset with `overrides` applied, e.g. ``get_preset("cpu", seed=3)``."""
     if name not in PRESETS:
@@ -194,9 +202,9 @@ def select_preset(**overrides: object) -> TrainConfig:
 def resolve_fast_path(config: TrainConfig, device: torch.device) -> dict[str, bool]:
     """The fast-path switches with `None` resolved: on for CUDA, off for CPU, except `compile`, off everywhere.
 
-    `compile` stays opt-in because of what an H200 measured (README, "Training speed"): the default mode gave no
-    speed-up, max-autotune spent over 2 minutes compiling, and only CUDA graphs (`compile_mode="reduce-overhead"`,
-    the default mode when compile is on) halved the step time, a path whose accuracy has not yet been measured.
+    `compile` stays opt-in because of what an H200 measured (benchmarks/results/gpu-speed.md): the default mode
+    gave no speed-up, max-autotune spent minutes compiling, and only CUDA graphs (`compile_mode="reduce-overhead"`,
+    the default mode when compile is on) cut the step time, on a path whose accuracy has not been measured.
     """
     on_cuda = device.type == "cuda"
     auto = {"channels_last": on_cuda, "bf16": on_cuda, "compile": False, "fused_adam": on_cuda}

@@ -25,6 +25,7 @@ import torch
 
 NoisePrior = Literal["uniform", "normal"]
 CONTINUOUS_LOW, CONTINUOUS_HIGH = -1.0, 1.0  # the training range of every continuous code
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)  # the constant of every Gaussian log-density
 
 
 class Code(NamedTuple):
@@ -42,6 +43,24 @@ class Latent(NamedTuple):
     z: torch.Tensor  # (B, noise)            float
     cat: torch.Tensor  # (B, n_categorical)    long, values in [0, K_i)
     cont: torch.Tensor  # (B, n_continuous)     float, training range [-1, 1]
+
+
+class QOutput(NamedTuple):
+    """Q(c | x), what Q reads back from images: one logit tensor per categorical code, and the Gaussian of each
+    continuous code."""
+
+    cat_logits: list[torch.Tensor]  # each (B, K_i)
+    mean: torch.Tensor  # (B, n_cont)
+    log_std: torch.Tensor  # (B, n_cont), not yet clamped
+
+
+def gaussian_log_density(x: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:
+    r"""log N(x; mu, sigma^2), elementwise, with sigma = exp(log_std): the log-density of a continuous code
+    under Q's Gaussian,
+
+        log N(x; mu, sigma^2) = -log sigma - 1/2 log(2 pi) - (x - mu)^2 / (2 sigma^2).
+    """
+    return -log_std - HALF_LOG_2PI - (x - mean) ** 2 * torch.exp(-2 * log_std) / 2
 
 
 def _check_positive_int(field: str, value: object, minimum: int) -> int:

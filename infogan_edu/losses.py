@@ -17,20 +17,17 @@ before `cross_entropy`: that computes log(softmax(softmax(.))), a different quan
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
-from .latent import Latent, LatentSpec
-from .models import QOutput
+from .latent import Latent, LatentSpec, QOutput, gaussian_log_density
 
 # Q's learned log-std of each continuous code is clamped to this range (std 0.05 .. 7.4).
 # Without the lower bound, -log Q = log(sigma) + ... -> -inf as sigma -> 0 on codes Q already reads
 # well, and the gradient 1/sigma^2 explodes. Without the upper bound Q can give up on a code cheaply.
 LOG_STD_MIN, LOG_STD_MAX = -3.0, 2.0
-HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -94,8 +91,7 @@ def gaussian_nll(
         log_std = torch.zeros_like(mean)  # sigma = 1
     else:
         log_std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
-    sq = (c - mean) ** 2 * torch.exp(-2 * log_std) / 2  # (c - mu)^2 / (2 sigma^2)
-    nll = log_std + HALF_LOG_2PI + sq  # (B, n_cont)
+    nll = -gaussian_log_density(c, mean, log_std)  # (B, n_cont)
     return nll.sum(dim=1).mean()
 
 

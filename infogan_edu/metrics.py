@@ -15,10 +15,10 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .data.batching import to_float_images
 from .latent import Latent, LatentSpec
+from .models import evaluating
 
 
 class ClusterScores(NamedTuple):
@@ -56,6 +56,8 @@ def hungarian_accuracy(pred: np.ndarray, labels: np.ndarray) -> tuple[float, dic
 
 def cluster_scores(pred: np.ndarray, labels: np.ndarray) -> ClusterScores:
     """Hungarian accuracy, NMI, ARI and the confusion matrix (columns ordered by matched label)."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score  # here: slow to import
+
     acc, mapping = hungarian_accuracy(pred, labels)
     n_labels = int(np.max(labels)) + 1
     n_pred = max(int(np.max(pred)) + 1, n_labels)
@@ -83,13 +85,11 @@ def category_probabilities(
     `model` is an `InfoGAN`; its train/eval mode is restored afterwards. The result is on the CPU.
     """
     device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     out = []
-    for start in range(0, len(images), batch_size):
-        x = to_float_images(images[start : start + batch_size], device=device)  # (b, 1, H, W) in [-1, 1]
-        out.append(torch.softmax(model.q(x).cat_logits[code].float(), dim=1).cpu())  # (b, K)
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, len(images), batch_size):
+            x = to_float_images(images[start : start + batch_size], device=device)  # (b, 1, H, W) in [-1, 1]
+            out.append(torch.softmax(model.q(x).cat_logits[code].float(), dim=1).cpu())  # (b, K)
     return torch.cat(out)  # (N, K)
 
 
@@ -102,23 +102,6 @@ def predict_categories(
 ) -> np.ndarray:
     """argmax_k Q(c_code = k | x) for uint8 images (N, H, W), in eval mode (BatchNorm running stats)."""
     return category_probabilities(model, images, code, batch_size, device).argmax(dim=1).numpy()
-
-
-def q_confidence(
-    model: torch.nn.Module,
-    images: np.ndarray | torch.Tensor,
-    code: int = 0,
-    batch_size: int = 1000,
-) -> float:
-    """A label-free score: the mean over real images of max_k Q(c_code = k | x).
-
-    It needs no labels, so it can be computed on unlabelled training images. In our CPU tuning runs it rose and
-    fell with the test accuracy of c1 (a model whose categories are digit classes reads real digits confidently;
-    one that splits digits by style hesitates between categories), which makes it a candidate for choosing among
-    restarts without labels. It is a diagnostic, not a guarantee: check it against accuracy before relying on it.
-    """
-    probs = category_probabilities(model, images, code, batch_size)  # (N, K)
-    return float(probs.max(dim=1).values.mean())
 
 
 def evaluate(model: torch.nn.Module, images: np.ndarray | torch.Tensor, labels: np.ndarray) -> ClusterScores:
@@ -154,26 +137,24 @@ def continuous_code_effects(
 ) -> dict[str, dict[str, float]]:
     """For each continuous code: the mean change of slant and ink when the code goes from values[0] to values[1]
     with everything else fixed, in units of their standard deviation across samples (an effect size)."""
-    was_training = generator.training
-    generator.eval()
     device = next(generator.parameters(), torch.empty(0)).device
     base = spec.sample(n, torch.Generator().manual_seed(seed))
     out = {}
-    for code in spec.codes:
-        if code.kind != "continuous":
-            continue
-        props = []
-        for v in values:
-            cont = base.cont.clone()
-            cont[:, code.index] = v
-            x = generator(spec.to_input(type(base)(base.z, base.cat, cont)).to(device)).cpu()
-            props.append(slant_and_ink(x))
-        (s0, i0), (s1, i1) = props
-        out[code.name] = {
-            "slant": float((s1 - s0).mean() / torch.cat([s0, s1]).std().clamp_min(1e-6)),
-            "ink": float((i1 - i0).mean() / torch.cat([i0, i1]).std().clamp_min(1e-6)),
-        }
-    generator.train(was_training)
+    with evaluating(generator):
+        for code in spec.codes:
+            if code.kind != "continuous":
+                continue
+            props = []
+            for v in values:
+                cont = base.cont.clone()
+                cont[:, code.index] = v
+                x = generator(spec.to_input(Latent(base.z, base.cat, cont)).to(device)).cpu()
+                props.append(slant_and_ink(x))
+            (s0, i0), (s1, i1) = props
+            out[code.name] = {
+                "slant": float((s1 - s0).mean() / torch.cat([s0, s1]).std().clamp_min(1e-6)),
+                "ink": float((i1 - i0).mean() / torch.cat([i0, i1]).std().clamp_min(1e-6)),
+            }
     return out
 
 
@@ -204,17 +185,15 @@ def generated_category_purity(
     spec: LatentSpec = model.spec
     k = spec.categorical[0]
     device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     drawn = torch.arange(k).repeat_interleave(per_category)  # (k * per_category,): c1 of each sample
     latent = spec.sample(len(drawn), torch.Generator().manual_seed(seed))  # z, c1 and c2... at random
     latent.cat[:, 0] = drawn  # then c1 set to the value each sample stands for
     digits, read = [], []
-    for start in range(0, len(drawn), batch_size):
-        part = Latent(*(t[start : start + batch_size] for t in latent))
-        x = model.g(spec.to_input(part).to(device))  # (b, 1, H, W) in [-1, 1]
-        digits.append(classify(x).argmax(1).cpu())  # (b,)
-        read.append(model.q(x).cat_logits[0].argmax(1).cpu())  # (b,)
-    model.train(was_training)
+    with evaluating(model):
+        for start in range(0, len(drawn), batch_size):
+            part = Latent(*(t[start : start + batch_size] for t in latent))
+            x = model.g(spec.to_input(part).to(device))  # (b, 1, H, W) in [-1, 1]
+            digits.append(classify(x).argmax(1).cpu())  # (b,)
+            read.append(model.q(x).cat_logits[0].argmax(1).cpu())  # (b,)
     digit, q_read = torch.cat(digits).numpy(), torch.cat(read)
     return SourceOfError(cluster_scores(drawn.numpy(), digit), float((q_read == drawn).float().mean()))

@@ -35,7 +35,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+from .latent import HALF_LOG_2PI, gaussian_log_density
+from .models import evaluating
 
 # A sampler draws n pairs (c, x) from a channel: c is (n,) (long or float), x is (n, in_dim) float.
 Sampler = Callable[[int, torch.Generator], tuple[Tensor, Tensor]]
@@ -219,8 +220,8 @@ class DiscreteChannel:
 
 # ------------------------------------------------------------------ Gaussian quantities
 def gaussian_entropy(var: float) -> float:
-    r"""Differential entropy of N(mu, var): 1/2 log(2 pi e var)."""
-    return 0.5 * math.log(2 * math.pi * math.e * var)
+    r"""Differential entropy of N(mu, var): 1/2 log(2 pi e var) = 1/2 log(2 pi) + 1/2 + 1/2 log(var)."""
+    return HALF_LOG_2PI + 0.5 + 0.5 * math.log(var)
 
 
 def gaussian_channel_mi(snr: float) -> float:
@@ -319,7 +320,7 @@ class GaussianQ(nn.Module):
         """log q(c | x), (n,)."""
         out = self.net(x)  # (n, 2): mean, log std
         mean, log_std = out[:, 0], out[:, 1]
-        return -log_std - HALF_LOG_2PI - (c - mean) ** 2 * torch.exp(-2 * log_std) / 2
+        return gaussian_log_density(c, mean, log_std)
 
 
 def _mlp(in_dim: int, out_dim: int, hidden: int) -> nn.Module:
@@ -331,11 +332,8 @@ def _mlp(in_dim: int, out_dim: int, hidden: int) -> nn.Module:
 @torch.no_grad()
 def estimate_bound(q: nn.Module, c: Tensor, x: Tensor, h_c: float) -> BoundEstimate:
     """The bound of `q` (a module with `log_prob(x, c)`) on a fixed sample (c, x)."""
-    was_training = q.training
-    q.eval()
-    est = ba_bound(q.log_prob(x, c), h_c)
-    q.train(was_training)
-    return est
+    with evaluating(q):
+        return ba_bound(q.log_prob(x, c), h_c)
 
 
 @dataclass
@@ -397,7 +395,7 @@ def train_q(
 # ------------------------------------------------------------------ the GAN's bound (lesson 02, part 3)
 def normal_pdf(x: Tensor, mean: Tensor | float = 0.0, std: float = 1.0) -> Tensor:
     """The density of N(mean, std^2) at x (differentiable in mean)."""
-    return torch.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+    return torch.exp(gaussian_log_density(x, mean, torch.full_like(x, math.log(std))))
 
 
 def js_divergence(p: Tensor, q: Tensor, dx: float) -> Tensor:

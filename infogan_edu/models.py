@@ -17,14 +17,31 @@ as in the original code. BatchNorm uses PyTorch's defaults (eps=1e-5, momentum=0
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
 
-from .latent import LatentSpec
+from .latent import LatentSpec, QOutput
 
 LEAK = 0.1
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Run a block with `model` in eval mode (BatchNorm's running statistics), then restore the train/eval mode
+    it had before, also when the block raises.
+
+    >>> with evaluating(model), torch.no_grad():
+    ...     images = model.g(g_input)
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def _w(n: int, width: float) -> int:
@@ -73,42 +90,10 @@ class Generator(nn.Module):
         return torch.tanh(self.deconv(h))  # (B, 1, 28, 28)
 
 
-class MinibatchDiscrimination(nn.Module):
-    r"""Minibatch discrimination (Salimans et al. 2016, "Improved techniques for training GANs", Sec. 3.2).
-
-    Not part of InfoGAN: an optional aid that lets D see a whole batch at once. Per sample i, features
-    f(x_i) in R^A are projected by a learned tensor T in R^{A x K x C} to M_i in R^{K x C}; then, per kernel k,
-
-        o(x_i)_k = 1/(B-1) sum_{j != i} exp(-|| M_{i,k} - M_{j,k} ||_1)
-
-    measures how many other samples of the batch lie close to x_i (the paper sums; we take the mean over the
-    B - 1 others, so that the scale does not depend on the batch size). A mode that G over-produces (two categories
-    drawing the same digit) gives its samples more close neighbours than the real batch has, which D can see.
-    D's output layer reads [f(x_i), o(x_i)]; Q reads f(x_i) only, so Q(c|x) stays a per-image function.
-    """
-
-    def __init__(self, in_features: int, kernels: int, dims: int = 8):
-        super().__init__()
-        self.kernels, self.dims = kernels, dims
-        # scaled so that the first L1 distances are about 2 for BatchNorm-ed features: exp(-l1) starts neither
-        # at 0 nor at 1 for every pair, so D gets a gradient through it from the first step
-        self.T = nn.Parameter(torch.randn(in_features, kernels * dims) * (2.5 / (dims * in_features**0.5)))
-
-    def forward(self, f: torch.Tensor) -> torch.Tensor:
-        m = (f @ self.T).view(-1, self.kernels, self.dims).transpose(0, 1)  # (K, B, C)
-        l1 = torch.cdist(m, m, p=1.0)  # (K, B, B): ||M_i,k - M_j,k||_1
-        others = max(m.shape[1] - 1, 1)
-        return ((torch.exp(-l1).sum(2) - 1.0) / others).t()  # (B, K); the j = i term, exp(0) = 1, removed
-
-
 class Discriminator(nn.Module):
-    """D's shared trunk plus its real/fake head. `features(x)` is what Q also reads.
+    """D's shared trunk plus its real/fake head. `features(x)` is what Q also reads."""
 
-    `minibatch_kernels > 0` adds minibatch discrimination between the trunk and D's output layer (an aid
-    outside the paper, off by default; see `MinibatchDiscrimination`).
-    """
-
-    def __init__(self, width: float = 1.0, image_size: int = 28, channels: int = 1, minibatch_kernels: int = 0):
+    def __init__(self, width: float = 1.0, image_size: int = 28, channels: int = 1):
         super().__init__()
         n_down = _n_upsamples(image_size)
         c = _w(64, width)
@@ -122,8 +107,7 @@ class Discriminator(nn.Module):
             nn.Linear(c * side * side, _w(1024, width)), nn.BatchNorm1d(_w(1024, width)), nn.LeakyReLU(LEAK)
         )
         self.feature_dim = _w(1024, width)
-        self.minibatch = MinibatchDiscrimination(self.feature_dim, minibatch_kernels) if minibatch_kernels else None
-        self.head = nn.Linear(self.feature_dim + minibatch_kernels, 1)
+        self.head = nn.Linear(self.feature_dim, 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv(x)  # (B, 128, 7, 7) for MNIST
@@ -131,21 +115,11 @@ class Discriminator(nn.Module):
 
     def logit(self, features: torch.Tensor) -> torch.Tensor:
         """D's output layer on the trunk's features: the logit of D(x), shape (B,)."""
-        if self.minibatch is not None:
-            features = torch.cat([features, self.minibatch(features)], 1)  # (B, 1024 + K)
         return self.head(features).squeeze(1)  # (B,)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The logit of D(x) = P(x is real), shape (B,)."""
         return self.logit(self.features(x))  # (B,)
-
-
-class QOutput(NamedTuple):
-    """Q(c | x): one logit tensor per categorical code, and the Gaussian of each continuous code."""
-
-    cat_logits: list[torch.Tensor]  # each (B, K_i)
-    mean: torch.Tensor  # (B, n_cont)
-    log_std: torch.Tensor  # (B, n_cont), not yet clamped
 
 
 class QHead(nn.Module):
@@ -172,19 +146,11 @@ class QHead(nn.Module):
 class InfoGAN(nn.Module):
     """G, D and Q together. Q = `q_head` applied to `d.features`, so Q shares D's trunk."""
 
-    def __init__(
-        self,
-        spec: LatentSpec,
-        width: float = 1.0,
-        image_size: int = 28,
-        channels: int = 1,
-        minibatch_kernels: int = 0,
-    ):
+    def __init__(self, spec: LatentSpec, width: float = 1.0, image_size: int = 28, channels: int = 1):
         super().__init__()
         self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
-        self.minibatch_kernels = minibatch_kernels
         self.g = Generator(spec, width, image_size, channels)
-        self.d = Discriminator(width, image_size, channels, minibatch_kernels)
+        self.d = Discriminator(width, image_size, channels)
         self.q_head = QHead(spec, self.d.feature_dim, width)
 
     def q(self, x: torch.Tensor) -> QOutput:
@@ -198,34 +164,7 @@ class InfoGAN(nn.Module):
             "width": self.width,
             "image_size": self.image_size,
             "channels": self.channels,
-            **({"minibatch_kernels": self.minibatch_kernels} if self.minibatch_kernels else {}),
         }
-
-
-INIT_SCHEMES = ("pytorch", "dcgan")
-
-
-def init_weights(model: nn.Module, scheme: str = "pytorch", generator: torch.Generator | None = None) -> None:
-    """Re-initialise `model` in place.
-
-    "pytorch": leave PyTorch's defaults (Kaiming-uniform weights). "dcgan": the DCGAN convention that many
-    InfoGAN implementations copy: conv and linear weights ~ N(0, 0.02^2), BatchNorm scales ~ N(1, 0.02^2),
-    every bias and BatchNorm shift = 0.
-    """
-    if scheme == "pytorch":
-        return
-    if scheme not in INIT_SCHEMES:
-        raise ValueError(f"init scheme must be {' or '.join(map(repr, INIT_SCHEMES))}, got {scheme!r}")
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-                module.weight.normal_(0.0, 0.02, generator=generator)
-            elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
-                module.weight.normal_(1.0, 0.02, generator=generator)
-            else:
-                continue
-            if module.bias is not None:
-                module.bias.zero_()
 
 
 class MLPGenerator(nn.Module):

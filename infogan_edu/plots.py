@@ -17,6 +17,7 @@ would show the figure twice).
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .latent import Latent, LatentSpec
+from .models import evaluating
 
 if TYPE_CHECKING:
     from .train import History
@@ -133,14 +135,9 @@ def generate(generator: torch.nn.Module, spec: LatentSpec, latent: Latent) -> to
     generator = getattr(generator, "g", generator)
     device = module_device(generator)
     g_input = spec.to_input(Latent(*(t.to(device) for t in latent)))  # (B, input_dim)
-    was_training = getattr(generator, "training", False)
-    if isinstance(generator, torch.nn.Module):
-        generator.eval()
-    try:
+    mode = evaluating(generator) if isinstance(generator, torch.nn.Module) else contextlib.nullcontext()
+    with mode:
         images = generator(g_input)  # (B, C, H, W)
-    finally:
-        if isinstance(generator, torch.nn.Module):
-            generator.train(was_training)
     return images.float().cpu()
 
 

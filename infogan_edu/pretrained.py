@@ -24,7 +24,7 @@ def model_from_checkpoint(ckpt: dict, path: str | Path = "checkpoint") -> InfoGA
     arch = ckpt["architecture"]
     try:
         spec = LatentSpec.from_dict(arch["spec"])
-        model = InfoGAN(spec, arch["width"], arch["image_size"], arch["channels"], arch.get("minibatch_kernels", 0))
+        model = InfoGAN(spec, arch["width"], arch["image_size"], arch["channels"])
         state = {k: (v.float() if torch.is_floating_point(v) else v) for k, v in ckpt["model"].items()}
         model.load_state_dict(state)
     except (KeyError, RuntimeError, ValueError) as e:

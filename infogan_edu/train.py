@@ -11,8 +11,8 @@ One training step, with the gradient routing spelled out:
                              (the L_I gradient flows back through Q and D's trunk into G; only G, plus
                              Q's head when `q_optimizer="g"`, is stepped)
 
-Every phase starts from zeroed gradients, so no stale gradient is ever applied twice. With `lambda_warmup` = N
-(off by default), both phases use lambda * (step + 1) / N for the first N steps, then lambda.
+Every phase starts from zeroed gradients, so no stale gradient is ever applied twice. BatchNorm in D sees the
+real and the fake batch separately, as in the original code.
 
 The trainer keeps work safe: atomic checkpoints every `ckpt_every` steps and at the end, a
 checkpoint on Ctrl-C or SIGTERM, exact resume (N + N steps == 2N steps on CPU), and a stop with a
@@ -37,7 +37,7 @@ from . import __version__
 from .checkpoint import FORMAT, CheckpointError, check_architecture, load_file, save_atomic
 from .config import TrainConfig, pick_device, resolve_fast_path
 from .data.batching import TensorBatcher
-from .latent import Latent
+from .latent import Latent, QOutput
 from .losses import (
     InfoTerms,
     discriminator_loss,
@@ -46,7 +46,7 @@ from .losses import (
     info_terms,
 )
 from .metrics import evaluate
-from .models import InfoGAN, QOutput, init_weights
+from .models import InfoGAN
 
 METRICS = ("loss_d", "loss_g", "li_cat", "li_cont", "d_real", "d_fake")
 
@@ -118,9 +118,7 @@ class Trainer:
         self.progress = progress
         torch.manual_seed(config.seed)
         image_size = int(images.shape[-1])
-        self.model = InfoGAN(self.spec, config.width, image_size, minibatch_kernels=config.d_minibatch)
-        init_weights(self.model, config.init)
-        self.model = self.model.to(self.device)
+        self.model = InfoGAN(self.spec, config.width, image_size).to(self.device)
         if self.fast["channels_last"]:
             self.model = self.model.to(memory_format=torch.channels_last)
         d_params = list(self.model.d.parameters())
@@ -161,14 +159,9 @@ class Trainer:
         """The terms D's optimiser minimises. `fake` must already be detached from G."""
         cfg, m = self.config, self.model
         with self._autocast():
-            if cfg.d_batchnorm == "joint":
-                feats_all = m.d.features(torch.cat([x_real, fake]))  # (2B, 1024 * width)
-                real_logits, fake_logits = m.d.logit(feats_all).chunk(2)  # (B,), (B,)
-                feats = feats_all[x_real.shape[0] :]  # (B, 1024 * width), the fakes
-            else:
-                real_logits = m.d(x_real)  # (B,)
-                feats = m.d.features(fake)  # (B, 1024 * width)
-                fake_logits = m.d.logit(feats)  # (B,)
+            real_logits = m.d(x_real)  # (B,)
+            feats = m.d.features(fake)  # (B, 1024 * width)
+            fake_logits = m.d.logit(feats)  # (B,)
             out = {"adv": discriminator_loss(real_logits.float(), fake_logits.float())}  # -V(D, G)
             if cfg.q_optimizer == "d" or cfg.info_trains_trunk:
                 q_in = feats if cfg.info_trains_trunk else feats.detach()
@@ -178,18 +171,11 @@ class Trainer:
         out["d_fake"] = torch.sigmoid(fake_logits.detach().float()).mean()
         return out
 
-    def g_phase(
-        self, fake: torch.Tensor, latent: Latent, x_real: torch.Tensor | None = None
-    ) -> dict[str, torch.Tensor]:
-        """The terms G's optimiser minimises; `fake` carries G's graph. `x_real` is needed for joint BatchNorm."""
+    def g_phase(self, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
+        """The terms G's optimiser minimises; `fake` carries G's graph."""
         cfg, m = self.config, self.model
         with self._autocast():
-            if cfg.d_batchnorm == "joint":  # the same batch statistics as D's phase: the reals ride along
-                if x_real is None:
-                    raise ValueError("d_batchnorm='joint' needs the real batch: call g_phase(fake, latent, x_real)")
-                feats = m.d.features(torch.cat([x_real, fake]))[x_real.shape[0] :]  # (B, 1024 * width)
-            else:
-                feats = m.d.features(fake)  # (B, 1024 * width)
+            feats = m.d.features(fake)  # (B, 1024 * width)
             fake_logits = m.d.logit(feats).float()  # (B,)
             if cfg.g_loss == "nonsaturating":
                 adv = generator_loss_nonsaturating(fake_logits)  # -E log D(G(z))
@@ -203,17 +189,10 @@ class Trainer:
             out["info"] = terms.loss
         return out
 
-    def info_weight(self) -> float:
-        """The factor on lambda at this step: 1, or (step + 1) / N during a `lambda_warmup` of N steps."""
-        n = self.config.lambda_warmup
-        return min(1.0, (self.step + 1) / n) if n else 1.0
-
-    def _objective(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
-        """adv + lambda * (-E log Q): the phase's loss, with lambda scaled during a warm-up."""
-        if "info" not in out:
-            return out["adv"]
-        w = self.info_weight()
-        return out["adv"] + (out["info"] if w == 1.0 else w * out["info"])
+    @staticmethod
+    def _objective(out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """adv + lambda * (-E log Q): the loss of a phase (only adv when the phase has no L_I term)."""
+        return out["adv"] + out["info"] if "info" in out else out["adv"]
 
     def train_step(self) -> torch.Tensor:
         """One D update and one G update. Returns the step's metrics as one device tensor (no sync)."""
@@ -237,7 +216,7 @@ class Trainer:
 
         # G phase: min_G V(D, G) - lambda L_I(G, Q)
         self.opt_g.zero_grad(set_to_none=True)
-        g = self._g_phase(fake, latent, x_real)
+        g = self._g_phase(fake, latent)
         self._objective(g).backward()
         self.opt_g.step()
         self.step += 1

@@ -15,10 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_help_is_complete() -> None:
     out = subprocess.run([sys.executable, "-m", "infogan_edu", "train", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
-    for flag in ("--dataset", "--preset", "--seed", "--out", "--steps", "--resume"):
+    for flag in ("--dataset", "--preset", "--seed", "--out", "--steps", "--resume", "--lambda0-control"):
         assert flag in out.stdout
     out = subprocess.run([sys.executable, "-m", "infogan_edu", "eval", "--help"], capture_output=True, text=True)
     assert "checkpoint" in out.stdout
+
+
+def test_lambda0_control_flag_trains_the_control(tmp_path: Path, monkeypatch) -> None:
+    from infogan_edu import cli
+    from infogan_edu.checkpoint import load_file
+
+    from ._tiny import tiny_data
+
+    x, y = tiny_data()
+    monkeypatch.setattr(cli, "_load_data", lambda dataset, root: (x, x[:32], y[:32]))
+    args = ["train", "--preset", "cpu", "--steps", "2", "--no-progress", "--set", "width=0.125"]
+    args += ["--set", "batch_size=16"]
+    assert main([*args, "--out", str(tmp_path / "control"), "--lambda0-control"]) == 0
+    assert load_file(tmp_path / "control" / "checkpoint.pt")["config"]["info_to_generator"] is False
+    assert main([*args, "--out", str(tmp_path / "infogan")]) == 0
+    assert load_file(tmp_path / "infogan" / "checkpoint.pt")["config"]["info_to_generator"] is True
 
 
 def test_missing_checkpoint_is_one_clear_line(tmp_path: Path, capsys) -> None:

@@ -57,3 +57,36 @@ def test_config_round_trips_as_plain_data() -> None:
     assert again == cfg
     with pytest.raises(ValueError, match="unknown TrainConfig fields"):
         TrainConfig.from_dict({**cfg.to_dict(), "warp": 9})
+
+
+def test_the_shipped_checkpoints_config_still_loads() -> None:
+    from infogan_edu.checkpoint import load_file
+    from infogan_edu.pretrained import CHECKPOINT_DIR
+
+    recorded = load_file(CHECKPOINT_DIR / "mnist_cpu.pt")["config"]
+    assert recorded["d_batchnorm"] == "separate" and recorded["init"] == "pytorch"  # written before the retirement
+    cfg = TrainConfig.from_dict(recorded)
+    assert cfg.preset == "cpu" and cfg.steps == 7200 and cfg.width == 0.25 and cfg.q_optimizer == "g"
+
+
+@pytest.mark.parametrize(
+    ("field", "used"), [("d_minibatch", 16), ("lambda_warmup", 1000), ("d_batchnorm", "joint"), ("init", "dcgan")]
+)
+def test_retired_experiments_load_when_off_and_are_refused_when_used(field: str, used: object) -> None:
+    old = {**get_preset("cpu").to_dict(), "d_minibatch": 0, "lambda_warmup": 0, "d_batchnorm": "separate"}
+    old |= {"init": "pytorch", "extra": {}}
+    assert TrainConfig.from_dict(old) == get_preset("cpu")
+    with pytest.raises(ValueError) as e:
+        TrainConfig.from_dict({**old, field: used})
+    msg = str(e.value)
+    assert f"TrainConfig.{field}={used!r}" in msg and "removed from the library" in msg and "d37abd5" in msg
+    assert not hasattr(get_preset("cpu"), field)
+
+
+def test_lambda0_control_trains_g_without_l_i_and_changes_nothing_else() -> None:
+    from infogan_edu.config import lambda0_control
+
+    cpu = get_preset("cpu", seed=3)
+    control = lambda0_control(cpu)
+    assert not control.info_to_generator and cpu.info_to_generator
+    assert control.replace(info_to_generator=True) == cpu

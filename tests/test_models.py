@@ -2,14 +2,7 @@ import pytest
 import torch
 
 from infogan_edu.latent import LatentSpec
-from infogan_edu.models import (
-    InfoGAN,
-    MinibatchDiscrimination,
-    MLPDiscriminator,
-    MLPGenerator,
-    count_parameters,
-    init_weights,
-)
+from infogan_edu.models import InfoGAN, MLPDiscriminator, MLPGenerator, count_parameters, evaluating
 
 SPEC = LatentSpec(noise=62, categorical=(10,), continuous=2)
 
@@ -59,54 +52,13 @@ def test_toy_mlps() -> None:
     assert d(torch.randn(7, 2)).shape == (7,)
 
 
-def test_dcgan_init_draws_small_weights_and_unit_batchnorm_scales() -> None:
-    model = InfoGAN(LatentSpec(62, (10,), 2), width=0.5)
-    before = model.d.conv[0].weight.std().item()
-    init_weights(model, "dcgan", torch.Generator().manual_seed(0))
-    weights = torch.cat([m.weight.flatten() for m in model.modules() if isinstance(m, torch.nn.Linear)])
-    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.002
-    assert before > 0.05  # PyTorch's default for this layer is much wider, so the call changed something
-    bn = model.d.fc[1]
-    assert abs(bn.weight.mean().item() - 1.0) < 0.01 and torch.all(bn.bias == 0)
-    assert all(torch.all(m.bias == 0) for m in model.modules() if isinstance(m, torch.nn.Conv2d))
-
-
-def test_init_scheme_is_validated() -> None:
-    model = InfoGAN(LatentSpec(4, (3,), 1), width=0.125)
-    init_weights(model, "pytorch")  # the default leaves the model as built
-    with pytest.raises(ValueError, match="'pytorch' or 'dcgan'"):
-        init_weights(model, "xavier")
-
-
-def test_minibatch_discrimination_matches_its_equation_by_hand() -> None:
-    layer = MinibatchDiscrimination(in_features=3, kernels=2, dims=2)
-    with torch.no_grad():
-        layer.T.copy_(torch.tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]))
-    f = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 2.0]])  # (B=3, A=3)
-    m = (f @ layer.T).view(3, 2, 2)  # M_i: (B, K, C)
-    expected = torch.zeros(3, 2)
-    for i in range(3):
-        for k in range(2):
-            others = [torch.exp(-(m[i, k] - m[j, k]).abs().sum()) for j in range(3) if j != i]
-            expected[i, k] = sum(others) / 2  # the mean over the B - 1 other samples
-    assert torch.allclose(layer(f), expected, atol=1e-6)
-    # a batch of identical samples: every pair is at distance 0, so every o(x_i)_k = 1
-    assert torch.allclose(layer(torch.ones(4, 3)), torch.ones(4, 2))
-
-
-def test_minibatch_discrimination_is_off_by_default_and_only_d_reads_it() -> None:
-    torch.manual_seed(0)
-    plain = InfoGAN(SPEC, width=0.25)
-    torch.manual_seed(0)
-    aided = InfoGAN(SPEC, width=0.25, minibatch_kernels=8)
-    assert plain.d.minibatch is None and "minibatch_kernels" not in plain.architecture()
-    assert aided.architecture()["minibatch_kernels"] == 8 and aided.d.head.in_features == 256 + 8
-    # everything but the new layer is drawn as before, so runs without the aid are unchanged
-    assert torch.equal(plain.d.conv[0].weight, aided.d.conv[0].weight)
-    x = torch.randn(6, 1, 28, 28)
-    aided.train()
-    # D(x_0) depends on the rest of the batch, Q(c | x_0) does not
-    y = torch.cat([x[:1], torch.randn(5, 1, 28, 28)])
-    aided.eval()  # BatchNorm's running statistics, so only the minibatch layer couples the samples
-    assert not torch.allclose(aided.d(x)[0], aided.d(y)[0])
-    assert torch.allclose(aided.q(x).cat_logits[0][0], aided.q(y).cat_logits[0][0])
+@pytest.mark.parametrize("start_training", [True, False])
+def test_evaluating_restores_the_previous_mode_even_after_an_exception(start_training: bool) -> None:
+    model = InfoGAN(LatentSpec(4, (3,), 1), width=0.125).train(start_training)
+    with evaluating(model) as inside:
+        assert inside is model and not model.training and not model.d.fc[1].training
+    assert model.training == start_training and model.d.fc[1].training == start_training
+    with pytest.raises(RuntimeError, match="inside the block"), evaluating(model):
+        assert not model.training
+        raise RuntimeError("raised inside the block")
+    assert model.training == start_training and model.g.fc[1].training == start_training

@@ -71,63 +71,18 @@ def test_q_head_belongs_to_the_named_optimiser(data, q_opt: str) -> None:
     assert not g_ids & {id(p) for g in t.opt_d.param_groups for p in g["params"]}
 
 
-@pytest.mark.parametrize("mode", ["separate", "joint"])
-def test_d_batchnorm_decides_whether_the_fakes_shift_d_on_reals(data, mode: str) -> None:
-    """Joint BatchNorm normalises reals and fakes with one set of batch statistics; separate keeps them apart."""
-    t = Trainer(tiny_config(d_batchnorm=mode), data, progress=False)
+def test_d_sees_real_and_fake_batches_with_separate_batchnorm_statistics(data) -> None:
+    """D's verdict on the reals does not depend on the fakes of the same step (as in the original code)."""
+    t = Trainer(tiny_config(), data, progress=False)
     x = t.batcher.next()
     latent = t.spec.sample(x.shape[0], t.latent_rng)
     fake = t.model.g(t.spec.to_input(latent)).detach()
-    same_reals = [t.d_phase(x, f, latent)["d_real"] for f in (fake, -fake)]
-    assert torch.equal(*same_reals) == (mode == "separate")
-    if mode == "joint":
-        with pytest.raises(ValueError, match="needs the real batch"):
-            t.g_phase(fake, latent)
-        assert torch.isfinite(t.g_phase(fake, latent, x)["adv"])
+    d_real = [t.d_phase(x, f, latent)["d_real"] for f in (fake, -fake)]
+    assert torch.equal(*d_real)
+    assert not torch.equal(*(t.d_phase(x, f, latent)["d_fake"] for f in (fake, -fake)))
 
 
-def test_d_batchnorm_is_validated() -> None:
-    with pytest.raises(ValueError, match="d_batchnorm"):
-        tiny_config(d_batchnorm="shared")
-
-
-def test_minibatch_discrimination_is_part_of_d_not_of_q(data) -> None:
-    t = Trainer(tiny_config(d_minibatch=4), data, progress=False)
-    assert grads_from(t, "D", "adv") == {"D trunk", "D head"}
-    t.model.zero_grad(set_to_none=True)
-    x = t.batcher.next()
-    latent = t.spec.sample(x.shape[0], t.latent_rng)
-    t.d_phase(x, t.model.g(t.spec.to_input(latent)).detach(), latent)["adv"].backward()
-    assert t.model.d.minibatch.T.grad.abs().sum() > 0  # D's optimiser holds the new tensor
-    assert id(t.model.d.minibatch.T) in {id(p) for g in t.opt_d.param_groups for p in g["params"]}
-    t.model.zero_grad(set_to_none=True)
-    t.g_phase(t.model.g(t.spec.to_input(latent)), latent)["info"].backward()
-    assert t.model.d.minibatch.T.grad is None  # L_I never passes through it
-
-
-@pytest.mark.parametrize("bad", [-1, 1.5, True, "8"])
-def test_d_minibatch_is_validated(bad) -> None:
-    with pytest.raises(ValueError, match="d_minibatch"):
-        tiny_config(d_minibatch=bad)
-    with pytest.raises(ValueError, match="needs d_batchnorm='separate'"):
-        tiny_config(d_minibatch=4, d_batchnorm="joint")
-
-
-def test_lambda_warmup_scales_only_the_info_term(data) -> None:
-    t = Trainer(tiny_config(lambda_warmup=4), data, progress=False)
-    weights = []
-    for step in range(6):
-        t.step = step
-        weights.append(t.info_weight())
-    assert weights == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
-    out = {"adv": torch.tensor(2.0), "info": torch.tensor(3.0)}
-    t.step = 1
-    assert t._objective(out).item() == 2.0 + 0.5 * 3.0  # adv + w * lambda * (-E log Q)
-    assert t._objective({"adv": torch.tensor(2.0)}).item() == 2.0  # the lambda = 0 control's D phase: adv only
-    assert Trainer(tiny_config(), data, progress=False).info_weight() == 1.0  # off: the paper's constant lambda
-
-
-@pytest.mark.parametrize("bad", [-1, 2.5, True])
-def test_lambda_warmup_is_validated(bad) -> None:
-    with pytest.raises(ValueError, match="lambda_warmup"):
-        tiny_config(lambda_warmup=bad)
+def test_objective_adds_the_info_term_only_when_the_phase_has_one(data) -> None:
+    t = Trainer(tiny_config(), data, progress=False)
+    assert t._objective({"adv": torch.tensor(2.0), "info": torch.tensor(3.0)}).item() == 5.0  # adv + lambda (-E log Q)
+    assert t._objective({"adv": torch.tensor(2.0)}).item() == 2.0  # e.g. D's phase with the head-only routing

@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,11 +30,10 @@ def test_history_is_plain_data_and_logs_l_i() -> None:
     assert all(li <= torch.log(torch.tensor(10.0)).item() + 1e-6 for li in h.li_cat)  # L_I <= H(c)
 
 
-@pytest.mark.parametrize("extra", [{}, {"lambda_warmup": 5}], ids=["constant-lambda", "lambda-warmup"])
-def test_resume_equals_uninterrupted(tmp_path: Path, extra: dict) -> None:
-    full = Trainer(tiny_config(steps=6, **extra), X, progress=False)
+def test_resume_equals_uninterrupted(tmp_path: Path) -> None:
+    full = Trainer(tiny_config(steps=6), X, progress=False)
     full.train()
-    first = Trainer(tiny_config(steps=6, **extra), X, out_dir=tmp_path, progress=False)
+    first = Trainer(tiny_config(steps=6), X, out_dir=tmp_path, progress=False)
     first.train(steps=3)
     assert load_file(tmp_path / "checkpoint.pt")["step"] == 3
     resumed = Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False)
@@ -75,17 +76,22 @@ def test_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
     assert "width" in msg and "categorical" in msg and "0.125" in msg
 
 
-def test_minibatch_checkpoint_is_refused_by_a_plain_model_and_rebuilt_from_its_own(tmp_path: Path) -> None:
-    from infogan_edu.pretrained import model_from_checkpoint
-
-    t = Trainer(tiny_config(d_minibatch=4), X, out_dir=tmp_path, progress=False)
+def test_checkpoint_of_a_retired_experiment_is_refused_and_one_with_it_off_resumes(tmp_path: Path) -> None:
+    t = Trainer(tiny_config(steps=6), X, out_dir=tmp_path, progress=False)
     t.train(steps=3)
     ckpt = load_file(tmp_path / "checkpoint.pt")
-    with pytest.raises(CheckpointError, match="minibatch_kernels: checkpoint has 4, model has None"):
-        Trainer(tiny_config(), X, progress=False).load_state(ckpt, tmp_path / "checkpoint.pt")
-    rebuilt = model_from_checkpoint(ckpt)
-    assert rebuilt.d.minibatch.kernels == 4
-    assert torch.equal(rebuilt.d.minibatch.T, t.model.d.minibatch.T)
+    old_off = {**ckpt["config"], "d_minibatch": 0, "lambda_warmup": 0, "d_batchnorm": "separate", "init": "pytorch"}
+    torch.save({**ckpt, "config": {**old_off, "extra": {}}}, tmp_path / "checkpoint.pt")
+    assert Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False).step == 3
+    torch.save({**ckpt, "config": {**old_off, "d_minibatch": 16}}, tmp_path / "checkpoint.pt")
+    with pytest.raises(ValueError, match=r"TrainConfig\.d_minibatch=16, an experiment since removed.*d37abd5"):
+        Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False)
+
+
+def test_importing_the_trainer_does_not_import_scikit_learn() -> None:
+    code = "import sys, infogan_edu.train; assert 'sklearn' not in sys.modules, 'sklearn was imported'"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
 
 
 def test_foreign_pickles_and_garbage_are_refused(tmp_path: Path) -> None:

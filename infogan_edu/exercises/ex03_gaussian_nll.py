@@ -18,7 +18,7 @@ import torch
 from torch.distributions import Normal
 
 from .. import losses
-from ..mi import HALF_LOG_2PI
+from ..latent import HALF_LOG_2PI
 from ._checks import CheckResult, _call, _close, _diagnose, _finish, _fmt, _Mismatch, _num, _scalar
 
 

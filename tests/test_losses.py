@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Categorical, Normal, Uniform
 
-from infogan_edu.latent import Latent, LatentSpec
+from infogan_edu.latent import Latent, LatentSpec, QOutput
 from infogan_edu.losses import (
     categorical_nll,
     discriminator_loss,
@@ -17,7 +17,6 @@ from infogan_edu.losses import (
     generator_loss_nonsaturating,
     info_terms,
 )
-from infogan_edu.models import QOutput
 
 TOL = {"rtol": 1e-5, "atol": 1e-6}
 

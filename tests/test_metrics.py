@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from infogan_edu.latent import LatentSpec
+from infogan_edu.latent import LatentSpec, QOutput
 from infogan_edu.metrics import (
     category_probabilities,
     cluster_scores,
@@ -15,7 +15,7 @@ from infogan_edu.metrics import (
     predict_categories,
     q_confidence,
 )
-from infogan_edu.models import InfoGAN, QOutput
+from infogan_edu.models import InfoGAN
 
 
 def test_permuted_labels_score_perfectly() -> None:

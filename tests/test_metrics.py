@@ -13,7 +13,6 @@ from infogan_edu.metrics import (
     cluster_scores,
     hungarian_accuracy,
     predict_categories,
-    q_confidence,
 )
 from infogan_edu.models import InfoGAN
 
@@ -148,7 +147,7 @@ def test_continuous_code_effects_finds_a_planted_effect() -> None:
     assert fx["c3"]["ink"] > 1.0 and abs(fx["c3"]["slant"]) < 0.5
 
 
-def test_category_probabilities_and_confidence() -> None:
+def test_category_probabilities_from_a_head_set_by_hand() -> None:
     torch.manual_seed(0)
     m = InfoGAN(LatentSpec(4, (3,), 1), width=0.125)
     images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
@@ -157,10 +156,10 @@ def test_category_probabilities_and_confidence() -> None:
     probs = category_probabilities(m, images, batch_size=3)
     torch.testing.assert_close(probs, torch.tensor([[0.1, 0.2, 0.7]]).expand(7, 3))
     assert predict_categories(m, images, batch_size=3).tolist() == [2] * 7
-    assert q_confidence(m, images, batch_size=3) == pytest.approx(0.7, rel=1e-6)
-    # a head whose logits favour one category by 20 nats: confidence 1 / (1 + 2 e^-20)
+    # a head whose logits favour category 0 by 20 nats: Q(c1 = 0 | x) = 1 / (1 + 2 e^-20)
     fixed_head(m, [20.0, 0.0, 0.0])
-    assert q_confidence(m, images) == pytest.approx(1 / (1 + 2 * math.exp(-20)), rel=1e-6) and m.training
+    probs = category_probabilities(m, images)
+    assert probs[:, 0].tolist() == pytest.approx([1 / (1 + 2 * math.exp(-20))] * 7, rel=1e-6) and m.training
 
 
 class _CategoryPainter(torch.nn.Module):

@@ -7,7 +7,7 @@ STAMP    := $(VENV)/.installed
 LAB_ARGS ?=
 NBVAL    := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: setup lab test test-unit test-notebooks clean-venv
+.PHONY: setup lab test test-fast test-unit test-notebooks clean-venv
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest $(NBVAL) notebooks exercises/solutions
+
+# For developers between edits: lint and the unit tests not marked slow. `make test` stays the full suite.
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests -m "not slow"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -68,6 +68,7 @@ def test_deterministic_for_a_seed() -> None:
     assert torch.equal(a.history.snapshots[-1].samples, b.history.snapshots[-1].samples)
 
 
+@pytest.mark.slow  # 150 warm-up steps of D: about 4 s on 2 busy cores
 def test_warm_up_d_saturates_the_minimax_gradient() -> None:
     cfg = toy_gan.ToyGANConfig(steps=1, snapshot_every=1, d_warmup=150, seed=0, lr_d=3e-3,
                                **{**TINY, "hidden": 32})

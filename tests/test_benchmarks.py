@@ -27,6 +27,7 @@ def run(*args: str) -> str:
     return out.stdout
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_gpu_speed_cpu_variant_runs() -> None:
     text = run("benchmarks/gpu_speed.py", "--quick", "--steps", "3", "--warmup", "1")
@@ -34,6 +35,7 @@ def test_gpu_speed_cpu_variant_runs() -> None:
     assert "GFLOP per image" in text and "skipped: CUDA only" in text
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_reproduce_mnist_runs_tiny(tmp_path: Path) -> None:
     text = run(
@@ -43,6 +45,7 @@ def test_reproduce_mnist_runs_tiny(tmp_path: Path) -> None:
     assert "| fast path |" in text and "| channels_last |" in text  # the cpu preset's one fast-path switch
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_reproduce_mnist_reports_a_failed_run_and_goes_on(tmp_path: Path) -> None:
     text = run(
@@ -52,12 +55,14 @@ def test_reproduce_mnist_reports_a_failed_run_and_goes_on(tmp_path: Path) -> Non
     assert text.count("failed: error: TrainConfig.lr_d must be > 0") == 2
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_cpu_ablation_runs_tiny() -> None:
-    text = run("benchmarks/cpu_ablation.py", "--seeds", "0", "--steps", "2", "--only", "0", "8")
-    assert "| 0: none (the cpu preset) | 0 |" in text and "| 8: round 1 preset" in text
+    text = run("benchmarks/cpu_ablation.py", "--seeds", "0", "--steps", "2", "--only", "preset", "round1")
+    assert "| preset | 0 |" in text and "| round1 | 0 |" in text
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_category_purity_runs_tiny() -> None:
     text = run(
@@ -69,6 +74,7 @@ def test_category_purity_runs_tiny() -> None:
     assert row.startswith("| infogan_edu/checkpoints/mnist_cpu.pt | 0.955 |")  # the shipped model's test accuracy
 
 
+@pytest.mark.slow
 def test_cpu_ablation_variants_are_valid_configs() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
@@ -78,7 +84,7 @@ def test_cpu_ablation_variants_are_valid_configs() -> None:
     from infogan_edu.config import get_preset
 
     first = next(iter(cpu_ablation.VARIANTS.items()))
-    assert first == ("none (the cpu preset)", {})
+    assert first == ("preset", {})
     for changes in cpu_ablation.VARIANTS.values():
         get_preset("cpu", **changes)  # raises on an unknown field or a bad value
 

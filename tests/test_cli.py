@@ -12,6 +12,7 @@ from infogan_edu.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_help_is_complete() -> None:
     out = subprocess.run([sys.executable, "-m", "infogan_edu", "train", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
@@ -21,6 +22,7 @@ def test_help_is_complete() -> None:
     assert "checkpoint" in out.stdout
 
 
+@pytest.mark.slow
 def test_lambda0_control_flag_trains_the_control(tmp_path: Path, monkeypatch) -> None:
     from infogan_edu import cli
     from infogan_edu.checkpoint import load_file
@@ -43,6 +45,7 @@ def test_missing_checkpoint_is_one_clear_line(tmp_path: Path, capsys) -> None:
     assert err.startswith("error: no checkpoint at") and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_train_resume_eval_export(tmp_path: Path, capsys, monkeypatch) -> None:
     from infogan_edu.data import find_dataset
 
@@ -91,6 +94,7 @@ def test_set_overrides_are_typed_by_their_field() -> None:
             parse_overrides([bad])
 
 
+@pytest.mark.slow
 def test_set_reaches_the_run_and_bad_values_are_one_line(tmp_path: Path, capsys) -> None:
     from infogan_edu.data import find_dataset
 

@@ -128,6 +128,7 @@ def test_solution_notebook_is_stored_with_passing_checks(path: Path) -> None:
 
 
 # ------------------------------------------------------------------------- the generator
+@pytest.mark.slow
 def test_committed_student_copies_match_the_generator() -> None:
     assert gen.check(ROOT) == []
     run = subprocess.run(
@@ -253,6 +254,7 @@ def executed_students() -> dict[Path, nbformat.NotebookNode]:
         return dict(zip(STUDENTS, pool.map(_execute, STUDENTS), strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", STUDENTS, ids=lambda p: p.stem)
 def test_student_copy_fails_only_with_the_exercise_stub(
     path: Path, executed_students: dict[Path, nbformat.NotebookNode]

@@ -26,6 +26,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lab_serves_lesson_00(tmp_path: Path) -> None:
     port, token = free_port(), secrets.token_hex(16)

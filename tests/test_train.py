@@ -22,6 +22,7 @@ def weights(t: Trainer) -> dict[str, torch.Tensor]:
     return {k: v.clone() for k, v in t.model.state_dict().items()}
 
 
+@pytest.mark.slow
 def test_history_is_plain_data_and_logs_l_i() -> None:
     t = Trainer(tiny_config(), X, X[:32], Y[:32], progress=False)
     h = t.train()
@@ -30,6 +31,7 @@ def test_history_is_plain_data_and_logs_l_i() -> None:
     assert all(li <= torch.log(torch.tensor(10.0)).item() + 1e-6 for li in h.li_cat)  # L_I <= H(c)
 
 
+@pytest.mark.slow
 def test_resume_equals_uninterrupted(tmp_path: Path) -> None:
     full = Trainer(tiny_config(steps=6), X, progress=False)
     full.train()
@@ -47,6 +49,7 @@ def test_resume_equals_uninterrupted(tmp_path: Path) -> None:
     assert set(full.history.step) <= set(resumed.history.step)  # plus the window cut at step 3
 
 
+@pytest.mark.slow
 def test_atomic_save_survives_a_crash_mid_write(tmp_path: Path, monkeypatch) -> None:
     t = Trainer(tiny_config(), X, out_dir=tmp_path, progress=False)
     t.train(steps=3)
@@ -66,6 +69,7 @@ def test_atomic_save_survives_a_crash_mid_write(tmp_path: Path, monkeypatch) -> 
     assert load_file(path)["step"] == 3
 
 
+@pytest.mark.slow
 def test_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
     t = Trainer(tiny_config(), X, out_dir=tmp_path, progress=False)
     t.train(steps=3)
@@ -76,6 +80,7 @@ def test_mismatched_checkpoint_is_refused(tmp_path: Path) -> None:
     assert "width" in msg and "categorical" in msg and "0.125" in msg
 
 
+@pytest.mark.slow
 def test_checkpoint_of_a_retired_experiment_is_refused_and_one_with_it_off_resumes(tmp_path: Path) -> None:
     t = Trainer(tiny_config(steps=6), X, out_dir=tmp_path, progress=False)
     t.train(steps=3)
@@ -88,6 +93,7 @@ def test_checkpoint_of_a_retired_experiment_is_refused_and_one_with_it_off_resum
         Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False)
 
 
+@pytest.mark.slow
 def test_importing_the_trainer_does_not_import_scikit_learn() -> None:
     code = "import sys, infogan_edu.train; assert 'sklearn' not in sys.modules, 'sklearn was imported'"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -111,6 +117,7 @@ def test_foreign_pickles_and_garbage_are_refused(tmp_path: Path) -> None:
         load_file(other)
 
 
+@pytest.mark.slow
 def test_nan_stops_training_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
     t = Trainer(tiny_config(steps=10, ckpt_every=3, log_every=1), X, out_dir=tmp_path, progress=False)
     real_next = t.batcher.next
@@ -128,6 +135,7 @@ def test_nan_stops_training_and_keeps_last_good_checkpoint(tmp_path: Path) -> No
     assert all(torch.isfinite(v).all() for v in good["model"].values() if v.is_floating_point())
 
 
+@pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_then_stops(tmp_path: Path) -> None:
     t = Trainer(tiny_config(steps=50, ckpt_every=100), X, out_dir=tmp_path, progress=False)
     real_step = t.train_step

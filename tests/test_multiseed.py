@@ -137,6 +137,7 @@ def test_k_seeds_together_equal_k_separate_trainers() -> None:
     assert any(mismatched)
 
 
+@pytest.mark.slow
 def test_every_seed_is_an_ordinary_checkpoint_and_resume_is_exact(tmp_path: Path) -> None:
     x, y = tiny_data(128)
     cfg = _config(steps=6, log_every=2, eval_every=3, ckpt_every=3)
@@ -164,6 +165,7 @@ def test_every_seed_is_an_ordinary_checkpoint_and_resume_is_exact(tmp_path: Path
         assert a.history.li_cat == b.history.li_cat
 
 
+@pytest.mark.slow
 def test_a_nan_in_one_seed_stops_that_seed_only(tmp_path: Path) -> None:
     x, y = tiny_data(128)
     cfg = _config(steps=8, log_every=2, ckpt_every=2)
@@ -188,6 +190,7 @@ def test_a_nan_in_one_seed_stops_that_seed_only(tmp_path: Path) -> None:
         mst.train(steps=2)
 
 
+@pytest.mark.slow
 def test_sigterm_saves_every_seed_then_stops(tmp_path: Path) -> None:
     x, _ = tiny_data(128)
     mst = MultiSeedTrainer(_config(steps=10), [0, 1], x, out_dir=tmp_path, progress=False)
@@ -206,6 +209,7 @@ def test_sigterm_saves_every_seed_then_stops(tmp_path: Path) -> None:
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+@pytest.mark.slow
 def test_resume_refuses_seeds_at_different_steps(tmp_path: Path) -> None:
     x, _ = tiny_data(128)
     MultiSeedTrainer(_config(steps=2, ckpt_every=2), [0], x, out_dir=tmp_path, progress=False).train()

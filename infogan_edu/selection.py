@@ -1,0 +1,149 @@
+r"""Choosing one InfoGAN among seeds without labels.
+
+Every seed of InfoGAN reaches L_I close to H(c1) = ln 10, so the objective cannot tell a run whose categories
+are the digits from one whose categories cut the digits by slant. Labels could, but an unsupervised method may
+not look at them. The criteria below read only the trained models and *unlabelled* real images; labels are used
+elsewhere (`metrics.evaluate`) to score how well a criterion chose, never to choose.
+
+Each criterion is "higher is better":
+
+- **agreement** (the medoid idea of unsupervised model ranking: Duan et al. 2020, UDR; Lin et al. 2020,
+  InfoGAN-CR's model centrality): run r's partition of the images, argmax_k Q_r(c1 = k | x), compared with every
+  other run's by normalised mutual information, then averaged:
+
+      agreement(r) = 1/(R-1) sum_{s != r} NMI(partition_r, partition_s).
+
+  Runs that found the digits agree with each other, since there is one digit partition; runs that failed each
+  fail in their own way.
+- **balance**: the entropy of Q's category marginal on real images, H(1/N sum_x Q(c1 | x)) (at most ln K).
+  A run that merges two digits into one category and splits another over two can keep it high, so it is weak.
+- **stability**: how often Q's category of a real image survives a small change that keeps the digit (a shift by
+  one pixel, a rotation by 10 degrees), averaged over those changes.
+- **confidence**: the mean over real images of max_k Q(c1 = k | x). A run whose categories are digits reads real
+  digits confidently; one that splits digits by style hesitates between categories.
+
+How well each criterion predicts accuracy, and how often its pick is near the best seed, is measured by
+`benchmarks/seed_study.py` (results in benchmarks/results/seed-study-cpu.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data.batching import to_float_images, to_uint8_images
+from .metrics import category_probabilities
+
+CRITERIA = ("agreement", "balance", "stability", "confidence")
+SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))  # (dy, dx) in pixels
+ANGLES = (-10.0, 10.0)  # degrees
+
+
+def _check_images(images: np.ndarray | torch.Tensor) -> None:
+    if images is None or len(images) == 0:
+        raise ValueError(
+            "selection needs unlabelled real images (for example the test images, without their labels); none "
+            "were given"
+        )
+
+
+def partition_nmi(a: np.ndarray, b: np.ndarray) -> float:
+    """NMI of two partitions of the same images (arithmetic-mean normalisation, as scikit-learn's default)."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    return float(normalized_mutual_info_score(a, b))
+
+
+def agreement_matrix(partitions: Sequence[np.ndarray]) -> np.ndarray:
+    """(R, R) pairwise NMI of the runs' partitions; the diagonal is 1."""
+    r = len(partitions)
+    out = np.eye(r)
+    for i in range(r):
+        for j in range(i + 1, r):
+            out[i, j] = out[j, i] = partition_nmi(partitions[i], partitions[j])
+    return out
+
+
+def agreement(nmi: np.ndarray, members: Sequence[int] | None = None) -> np.ndarray:
+    """Each member's mean NMI with the other members (all runs when `members` is None), shape (len(members),)."""
+    idx = np.arange(len(nmi)) if members is None else np.asarray(members)
+    if len(idx) < 2:
+        raise ValueError("agreement compares runs with each other: it needs at least two runs")
+    sub = nmi[np.ix_(idx, idx)]  # (m, m)
+    return (sub.sum(1) - 1.0) / (len(idx) - 1)  # the diagonal's 1 left out
+
+
+def balance(probs: torch.Tensor) -> float:
+    """H(mean_x Q(c1 | x)) in nats, from Q's probabilities (N, K) on real images."""
+    marginal = probs.mean(0).clamp_min(1e-12)  # (K,)
+    return float(-(marginal * marginal.log()).sum())
+
+
+def confidence(probs: torch.Tensor) -> float:
+    """The mean over real images of max_k Q(c1 = k | x), from Q's probabilities (N, K)."""
+    return float(probs.max(dim=1).values.mean())
+
+
+def perturbed(x: torch.Tensor) -> list[torch.Tensor]:
+    """Small changes that keep a digit: a shift by one pixel in each direction, a rotation by +-10 degrees.
+
+    `x` is (N, 1, H, W) in [-1, 1] with background -1; what moves in from outside is background."""
+    ink = x + 1  # (N, 1, H, W), background 0, so zero padding is background
+    out = []
+    for dy, dx in SHIFTS:
+        padded = F.pad(ink, (1, 1, 1, 1))  # (N, 1, H + 2, W + 2)
+        h, w = x.shape[-2:]
+        out.append(padded[..., 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w] - 1)
+    for deg in ANGLES:
+        a = math.radians(deg)
+        theta = torch.tensor([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]], dtype=x.dtype)
+        grid = F.affine_grid(theta.expand(len(x), 2, 3), list(x.shape), align_corners=False)  # (N, H, W, 2)
+        out.append(F.grid_sample(ink, grid, padding_mode="zeros", align_corners=False) - 1)
+    return out
+
+
+def stability(model: torch.nn.Module, images: np.ndarray | torch.Tensor, batch_size: int = 1000) -> float:
+    """The share of real images whose argmax_k Q(c1 = k | x) is unchanged by each change in `perturbed`, averaged
+    over the changes."""
+    _check_images(images)
+    x = to_float_images(images)  # (N, 1, H, W) in [-1, 1]
+    base = category_probabilities(model, images, batch_size=batch_size).argmax(1)  # (N,)
+    kept = [
+        (category_probabilities(model, to_uint8_images(v), batch_size=batch_size).argmax(1) == base).float().mean()
+        for v in perturbed(x)
+    ]
+    return float(torch.stack(kept).mean())
+
+
+def label_free_scores(models: Sequence[torch.nn.Module], images: np.ndarray | torch.Tensor) -> dict[str, np.ndarray]:
+    """Every criterion for every run, from the models and unlabelled images alone.
+
+    Returns {criterion: (R,) array}, plus "partitions" (R, N) and "nmi" (R, R) for the agreement heatmap."""
+    _check_images(images)
+    if len(models) < 1:
+        raise ValueError("selection needs at least one trained run")
+    probs = [category_probabilities(m, images) for m in models]  # each (N, K)
+    partitions = np.stack([p.argmax(1).numpy() for p in probs])  # (R, N)
+    nmi = agreement_matrix(list(partitions))
+    return {
+        "agreement": agreement(nmi) if len(models) > 1 else np.full(1, np.nan),
+        "balance": np.array([balance(p) for p in probs]),
+        "stability": np.array([stability(m, images) for m in models]),
+        "confidence": np.array([confidence(p) for p in probs]),
+        "partitions": partitions,
+        "nmi": nmi,
+    }
+
+
+def pick(scores: dict[str, np.ndarray], criterion: str, members: Sequence[int] | None = None) -> int:
+    """The index (into all runs) of the member that `criterion` ranks first. Agreement is recomputed within
+    `members`, since a user who trained only those runs could compare them only with each other."""
+    if criterion not in CRITERIA:
+        raise ValueError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
+    idx = np.arange(len(scores["balance"])) if members is None else np.asarray(members)
+    values = agreement(scores["nmi"], idx) if criterion == "agreement" else scores[criterion][idx]
+    return int(idx[int(np.argmax(values))])

@@ -17,7 +17,6 @@ every `snapshot_every` steps, a batch of G's samples and D's decision surface D(
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -150,14 +149,6 @@ def measure_logit_gradient(
     return torch.sigmoid(logits.detach()), grad.abs() * n
 
 
-@torch.no_grad()
-def sample_generator(
-    g: torch.nn.Module, n: int, noise_dim: int, generator: torch.Generator | None = None
-) -> Tensor:
-    """n points (n, 2) from G(z), z ~ N(0, I)."""
-    return g(torch.randn(n, noise_dim, generator=generator))
-
-
 def train_toy_gan(config: ToyGANConfig | None = None, data: DataFn | None = None) -> ToyGANResult:
     r"""Train an MLP GAN on 2-D points with alternating updates, one D step then one G step:
 
@@ -259,10 +250,3 @@ def moving_average(values: list[float] | np.ndarray, window: int = 25) -> np.nda
     idx = np.arange(1, v.size + 1)
     lo = np.maximum(0, idx - window)
     return (csum[idx] - csum[lo]) / (idx - lo)
-
-
-def early_mean(values: list[float], steps: int) -> float:
-    """Mean of the first `steps` records (e.g. the G gradient early in training)."""
-    if not values:
-        return math.nan
-    return float(np.mean(values[:steps]))

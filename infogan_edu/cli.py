@@ -4,6 +4,7 @@
     python -m infogan_edu train --out runs/cpu-s0 --resume          # continue after Ctrl-C / SIGTERM
     python -m infogan_edu train --preset cpu --lambda0-control --out runs/cpu-lambda0-s0
     python -m infogan_edu train --preset paper --out runs/p0 --set compile=true --set lambda_cont=0.1
+    python -m infogan_edu train --preset cpu --seeds 0-7 --out runs/cpu-k8   # 8 seeds at once, one folder each
     python -m infogan_edu eval runs/cpu-s0/checkpoint.pt
     python -m infogan_edu export runs/cpu-s0/checkpoint.pt --out infogan_edu/checkpoints/mnist_cpu.pt
 
@@ -53,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"'paper' (full width, GPU) or 'cpu' (quarter width); default: by device, or ${PRESET_ENV}",
     )
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument(
+        "--seeds",
+        default=None,
+        help="train several seeds at once, e.g. 0-7 or 0,3,5: OUT/seed-S/ per seed, OUT/seeds.md for all",
+    )
     t.add_argument("--out", required=True, type=Path, help="output folder for checkpoint.pt and summary.json")
     t.add_argument("--steps", type=int, default=None, help="total training steps (default: the preset's)")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -128,37 +134,10 @@ def parse_overrides(items: list[str]) -> dict[str, object]:
     return out
 
 
-def _train(args: argparse.Namespace) -> int:
-    from .train import Trainer
-
-    if args.resume and args.set:
-        print("error: --set changes a run's configuration; it cannot be combined with --resume", file=sys.stderr)
-        return 2
-    changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
-    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
-    ckpt = args.out / "checkpoint.pt"
-    if args.resume:
-        overrides = {"steps": args.steps} if args.steps else {}
-        trainer = Trainer.resume(
-            ckpt, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress, **overrides
-        )
-        print(f"resuming {ckpt} at step {trainer.step} of {trainer.config.steps}")
-    else:
-        if ckpt.exists():
-            print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
-            return 2
-        overrides = {"seed": args.seed, "dataset": args.dataset, **changes}
-        if args.steps:
-            overrides["steps"] = args.steps
-        config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
-        if args.lambda0_control:
-            config = lambda0_control(config)
-        trainer = Trainer(config, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress)
-    cfg = trainer.config
-    print(f"preset={cfg.preset} device={trainer.device} seed={cfg.seed} steps={cfg.steps} batch={cfg.batch_size}")
-    trainer.train()
-    h = trainer.history
-    summary = {
+def _summary(trainer, args: argparse.Namespace) -> dict:
+    """What one seed's run did, as written to its summary.json."""
+    cfg, h = trainer.config, trainer.history
+    return {
         "preset": cfg.preset,
         "dataset": cfg.dataset,
         "seed": cfg.seed,
@@ -174,8 +153,86 @@ def _train(args: argparse.Namespace) -> int:
         "li_cat_final": h.li_cat[-1] if h.li_cat else None,
         "date": time.strftime("%Y-%m-%d"),
     }
+
+
+def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig:
+    overrides = {"seed": args.seed, "dataset": args.dataset, **changes}
+    if args.steps:
+        overrides["steps"] = args.steps
+    config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
+    return lambda0_control(config) if args.lambda0_control else config
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .train import Trainer
+
+    if args.resume and args.set:
+        print("error: --set changes a run's configuration; it cannot be combined with --resume", file=sys.stderr)
+        return 2
+    changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
+    if args.seeds is not None:
+        return _train_seeds(args, changes)
+    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
+    ckpt = args.out / "checkpoint.pt"
+    if args.resume:
+        overrides = {"steps": args.steps} if args.steps else {}
+        trainer = Trainer.resume(
+            ckpt, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress, **overrides
+        )
+        print(f"resuming {ckpt} at step {trainer.step} of {trainer.config.steps}")
+    else:
+        if ckpt.exists():
+            print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
+            return 2
+        config = _config(args, changes)
+        trainer = Trainer(config, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress)
+    cfg = trainer.config
+    print(f"preset={cfg.preset} device={trainer.device} seed={cfg.seed} steps={cfg.steps} batch={cfg.batch_size}")
+    trainer.train()
+    summary = _summary(trainer, args)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))
+    return 0
+
+
+def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
+    """`train --seeds 0-7`: every seed in one vectorised run, OUT/seed-S/ per seed, OUT/seeds.md for all."""
+    from .multiseed import MultiSeedTrainer, parse_seeds
+    from .selection import DEFAULT_RULE, label_free_scores, pick
+
+    seeds = parse_seeds(args.seeds)  # a bad list fails here, before the data is read
+    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
+    if args.resume:
+        overrides = {"steps": args.steps} if args.steps else {}
+        mst = MultiSeedTrainer.resume(args.out, x_train, x_test, y_test, progress=not args.no_progress, **overrides)
+        if mst.seeds != seeds:
+            print(f"error: {args.out} holds seeds {mst.seeds}, not {seeds}", file=sys.stderr)
+            return 2
+        print(f"resuming {len(seeds)} seeds in {args.out} at step {mst.step} of {mst.config.steps}")
+    else:
+        taken = [s for s in seeds if (args.out / f"seed-{s}" / "checkpoint.pt").exists()]
+        if taken:
+            print(
+                f"error: {args.out} already holds seeds {taken}; pass --resume or choose another --out", file=sys.stderr
+            )
+            return 2
+        mst = MultiSeedTrainer(
+            _config(args, changes), seeds, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress
+        )
+    cfg = mst.config
+    print(f"preset={cfg.preset} device={mst.device} seeds={seeds} steps={cfg.steps} batch={cfg.batch_size}")
+    mst.train()
+    for t in mst.live():
+        (t.out_dir / "summary.json").write_text(json.dumps(_summary(t, args), indent=2) + "\n")
+    print(mst.write_summary().read_text(), end="")
+    for message in mst.failed.values():
+        print(f"stopped: {message}")
+    live = [s for s in seeds if s not in mst.failed]
+    if len(live) > 1:
+        models = [t.model for t in mst.live()]
+        scores = label_free_scores(models, x_test)  # the test images, without their labels
+        chosen = live[pick(scores, DEFAULT_RULE)]
+        print(f"label-free pick ({DEFAULT_RULE}, on unlabelled test images): seed {chosen} -> {args.out}/seed-{chosen}")
     return 0
 
 

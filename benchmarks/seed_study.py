@@ -1,0 +1,164 @@
+"""The seed study: many runs of one preset, every seed reported, and how well label-free criteria choose.
+
+    python benchmarks/seed_study.py --train 0-15 --jobs 2 --runs runs/seed-study          # CPU: train, then report
+    python benchmarks/seed_study.py --runs runs/seed-study --json benchmarks/results/seed-study-cpu.json
+
+`--train SEEDS` trains the runs that are missing under --runs with the CLI (`python -m infogan_edu train --preset
+cpu --seed S --out RUNS/cpu-sS`), `--jobs` at a time, each with `--threads` threads (a run's numbers depend on its
+thread count, so the study fixes it). Runs already there are reused. Then, for every run:
+
+- labels, only to score: test accuracy of c1 (Hungarian matching) and NMI with the digits;
+- from the training history: the final L_I of c1 (nats; ln 10 = 2.303);
+- with no labels: every criterion of `infogan_edu.selection` on the test images, their labels withheld.
+
+It prints three Markdown tables: every run; the Spearman correlation of each criterion with accuracy; and, over
+every group of K runs (all C(R, K) groups), the accuracy of each criterion's pick against the group's best and
+median. Agreement is recomputed inside each group, as a user who trained only those K runs would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from infogan_edu.checkpoint import load_file
+from infogan_edu.config import machine_summary
+from infogan_edu.data import load_dataset
+from infogan_edu.metrics import evaluate
+from infogan_edu.multiseed import parse_seeds
+from infogan_edu.pretrained import model_from_checkpoint
+from infogan_edu.selection import CRITERIA, DEFAULT_RULE, label_free_scores, pick
+
+
+def train_missing(runs: Path, preset: str, seeds: list[int], jobs: int, threads: int, steps: int | None) -> None:
+    """Train each seed whose RUNS/<preset>-s<seed>/summary.json is missing, through the CLI."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+
+    def one(seed: int) -> None:
+        out = runs / f"{preset}-s{seed}"
+        if (out / "summary.json").exists():
+            return
+        cmd = [sys.executable, "-m", "infogan_edu", "train", "--preset", preset, "--seed", str(seed), "--out", str(out)]
+        cmd += ["--no-progress"] + (["--steps", str(steps)] if steps else [])
+        cmd += ["--resume"] if (out / "checkpoint.pt").exists() else []
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if proc.returncode:
+            raise SystemExit(f"seed {seed} failed: {proc.stderr.strip().splitlines()[-1]}")
+        print(f"trained {out}", file=sys.stderr)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, seeds))
+
+
+def group_table(acc: np.ndarray, scores: dict, k: int) -> list[dict]:
+    """For every group of k runs: each criterion's pick against the group's best and median accuracy."""
+    groups = list(itertools.combinations(range(len(acc)), k))
+    rows = []
+    for criterion in CRITERIA:
+        picked, best, median, near = [], [], [], []
+        for g in groups:
+            a = acc[list(g)]
+            p = acc[pick(scores, criterion, members=g)]
+            picked.append(p)
+            best.append(a.max())
+            median.append(float(np.median(a)))
+            near.append(a.max() - p <= 0.02)
+        rows.append({
+            "k": k,
+            "criterion": criterion,
+            "groups": len(groups),
+            "pick_median": float(np.median(picked)),
+            "pick_mean": float(np.mean(picked)),
+            "within_0.02_of_best": float(np.mean(near)),
+            "best_mean": float(np.mean(best)),
+            "median_mean": float(np.mean(median)),
+        })
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=Path, required=True, help="folder of runs (any */checkpoint.pt below it)")
+    p.add_argument("--train", default=None, help="seeds to train first if missing, e.g. 0-15")
+    p.add_argument("--preset", default="cpu")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default: the preset's)")
+    p.add_argument("--jobs", type=int, default=2, help="runs trained at once")
+    p.add_argument("--threads", type=int, default=1, help="threads per run")
+    p.add_argument("--groups", type=int, nargs="+", default=[4, 8], help="group sizes K")
+    p.add_argument("--images", type=int, default=10000, help="unlabelled test images the criteria read")
+    p.add_argument("--json", type=Path, default=None, help="write every number here")
+    args = p.parse_args(argv)
+    if args.train:
+        train_missing(args.runs, args.preset, parse_seeds(args.train), args.jobs, args.threads, args.steps)
+    paths = sorted(args.runs.glob("*/checkpoint.pt"))
+    if len(paths) < 2:
+        raise SystemExit(f"need at least two runs under {args.runs}; found {len(paths)} (train some with --train)")
+    x_test, y_test = load_dataset("mnist", "test")
+    x_test, y_test = x_test[: args.images], y_test[: args.images]
+    runs, models = [], []
+    for path in paths:
+        ckpt = load_file(path)
+        model = model_from_checkpoint(ckpt, path)
+        scores = evaluate(model, x_test, y_test)  # labels: scoring only
+        hist = ckpt["history"]
+        summary = path.parent / "summary.json"
+        trained_on = json.loads(summary.read_text()).get("machine", "") if summary.exists() else ""
+        runs.append({
+            "run": path.parent.name,
+            "seed": ckpt["config"]["seed"],
+            "steps": ckpt["step"],
+            "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
+            "accuracy": round(scores.accuracy, 4),
+            "nmi": round(scores.nmi, 4),
+            "li_cat_final": round(hist["li_cat"][-1], 4),
+            "trained_on": trained_on,
+        })
+        models.append(model)
+    free = label_free_scores(models, x_test)  # no labels
+    for i, r in enumerate(runs):
+        r.update({c: round(float(free[c][i]), 4) for c in CRITERIA})
+    acc = np.array([r["accuracy"] for r in runs])
+    rho = {c: float(spearmanr(free[c], acc).statistic) for c in CRITERIA}
+    groups = [row for k in args.groups if k < len(runs) for row in group_table(acc, free, k)]
+
+    cols = ["run", "seed", "steps", "train_seconds", "accuracy", "nmi", "li_cat_final", *CRITERIA]
+    machines = sorted({r["trained_on"] for r in runs if r["trained_on"]}) or ["not recorded"]
+    print(f"## Every run ({len(runs)} runs, trained on {', '.join(machines)}; scored {time.strftime('%Y-%m-%d')})\n")
+    print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
+    for r in runs:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    print(f"\nmedian accuracy {statistics.median(acc):.4f}, min {acc.min():.4f}, max {acc.max():.4f}")
+    print("\n## Spearman rho of each criterion with test accuracy\n\n| criterion | rho |\n|---|---|")
+    for c in CRITERIA:
+        print(f"| {c}{' (the default rule)' if c == DEFAULT_RULE else ''} | {rho[c]:.3f} |")
+    print("\n## Picks in every group of K runs\n")
+    gcols = ["k", "criterion", "groups", "pick_median", "pick_mean", "within_0.02_of_best", "best_mean", "median_mean"]
+    print("| " + " | ".join(gcols) + " |\n|" + "---|" * len(gcols))
+    for row in groups:
+        print("| " + " | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in gcols) + " |")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "machine": machine_summary(),
+            "date": time.strftime("%Y-%m-%d"),
+            "command": "python benchmarks/seed_study.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "runs": runs,
+            "spearman": rho,
+            "groups": groups,
+            "nmi_matrix": np.round(free["nmi"], 4).tolist(),
+        }, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

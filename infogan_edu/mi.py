@@ -151,12 +151,9 @@ class DiscreteChannel:
         prior = torch.as_tensor(self.prior, dtype=torch.float64)
         trans = torch.as_tensor(self.transition, dtype=torch.float64)
         if prior.ndim != 1 or trans.ndim != 2 or trans.shape[0] != prior.shape[0]:
-            raise ValueError(
-                f"prior must be (K,) and transition (K, M); got {tuple(prior.shape)}, {tuple(trans.shape)}"
-            )
-        if not torch.allclose(prior.sum(), torch.tensor(1.0, dtype=torch.float64)) or not torch.allclose(
-            trans.sum(dim=1), torch.ones(len(prior), dtype=torch.float64)
-        ):
+            raise ValueError(f"prior must be (K,), transition (K, M); got {tuple(prior.shape)}, {tuple(trans.shape)}")
+        ones = torch.ones(len(prior), dtype=torch.float64)
+        if not (torch.allclose(prior.sum(), ones.new_tensor(1.0)) and torch.allclose(trans.sum(dim=1), ones)):
             raise ValueError("the prior and every row of the transition table must sum to 1")
         object.__setattr__(self, "prior", prior)
         object.__setattr__(self, "transition", trans)
@@ -227,12 +224,6 @@ def gaussian_entropy(var: float) -> float:
 def gaussian_channel_mi(snr: float) -> float:
     r"""I(c; x) = 1/2 log(1 + SNR) for c ~ N(0, 1), x = c + N(0, 1 / SNR)."""
     return 0.5 * math.log1p(snr)
-
-
-def gaussian_channel_posterior(x: Tensor, snr: float) -> tuple[Tensor, float]:
-    r"""The true posterior p(c | x) = N(mean, var) of the Gaussian channel:
-    mean = x SNR / (1 + SNR), var = 1 / (1 + SNR). Returns (mean (n,), var)."""
-    return x * (snr / (1 + snr)), 1.0 / (1 + snr)
 
 
 def gaussian_linear_bound(snr: float, a: float, b: float = 0.0, std: float = 1.0) -> float:
@@ -318,8 +309,7 @@ class GaussianQ(nn.Module):
 
     def log_prob(self, x: Tensor, c: Tensor) -> Tensor:
         """log q(c | x), (n,)."""
-        out = self.net(x)  # (n, 2): mean, log std
-        mean, log_std = out[:, 0], out[:, 1]
+        mean, log_std = self.net(x).unbind(1)  # (n,) each
         return gaussian_log_density(c, mean, log_std)
 
 
@@ -327,13 +317,6 @@ def _mlp(in_dim: int, out_dim: int, hidden: int) -> nn.Module:
     if hidden == 0:
         return nn.Linear(in_dim, out_dim)
     return nn.Sequential(nn.Linear(in_dim, hidden), nn.Tanh(), nn.Linear(hidden, out_dim))
-
-
-@torch.no_grad()
-def estimate_bound(q: nn.Module, c: Tensor, x: Tensor, h_c: float) -> BoundEstimate:
-    """The bound of `q` (a module with `log_prob(x, c)`) on a fixed sample (c, x)."""
-    with evaluating(q):
-        return ba_bound(q.log_prob(x, c), h_c)
 
 
 @dataclass
@@ -375,7 +358,8 @@ def train_q(
     hist = QTrainHistory(n_eval=n_eval)
 
     def log(step: int) -> None:
-        est = estimate_bound(q, c_eval, x_eval, h_c)
+        with torch.no_grad(), evaluating(q):
+            est = ba_bound(q.log_prob(x_eval, c_eval), h_c)
         hist.step.append(step)
         hist.bound.append(est.value)
         hist.stderr.append(est.stderr)

@@ -86,7 +86,7 @@ def test_gaussian_closed_forms() -> None:
 def test_monte_carlo_bound_of_true_gaussian_posterior() -> None:
     snr = 3.0
     c, x = mi.gaussian_channel_sampler(snr)(200_000, torch.Generator().manual_seed(0))
-    mean, var = mi.gaussian_channel_posterior(x[:, 0], snr)
+    mean, var = x[:, 0] * snr / (1 + snr), 1 / (1 + snr)  # the true posterior p(c | x), from Bayes' rule
     log_q = Normal(mean, math.sqrt(var)).log_prob(c)  # the reference density, not the library's
     est = mi.ba_bound(log_q, mi.gaussian_entropy(1.0))
     assert abs(est.value - mi.gaussian_channel_mi(snr)) < 4 * est.stderr
@@ -189,21 +189,13 @@ def test_bound_gap_is_the_expected_kl_of_torch_distributions(seed: int) -> None:
 
 
 @pytest.mark.parametrize("snr", [0.5, 3.0, 20.0])
-def test_gaussian_channel_against_normal_entropies_and_bayes(snr: float) -> None:
-    """x = c + n: I = h(x) - h(x | c) with both differential entropies from torch.distributions; the posterior
-    satisfies Bayes' rule p(c | x) = p(c) p(x | c) / p(x) pointwise, every density a torch Normal."""
+def test_gaussian_channel_against_normal_entropies(snr: float) -> None:
+    """x = c + n: I = h(x) - h(x | c) with both differential entropies from torch.distributions."""
     h_x = float(Normal(0.0, math.sqrt(1 + 1 / snr)).entropy())
     h_noise = float(Normal(0.0, math.sqrt(1 / snr)).entropy())
     assert mi.gaussian_channel_mi(snr) == pytest.approx(h_x - h_noise, rel=1e-6)
     for var in (0.1, 1.0, 1 / (1 + snr)):
         assert mi.gaussian_entropy(var) == pytest.approx(float(Normal(0.0, math.sqrt(var)).entropy()), rel=1e-6)
-
-    g = torch.Generator().manual_seed(int(snr * 10))
-    c, x = torch.randn(200, generator=g, dtype=torch.float64) * 2, torch.randn(200, generator=g, dtype=torch.float64)
-    mean, var = mi.gaussian_channel_posterior(x, snr)
-    bayes = (Normal(0.0, 1.0).log_prob(c) + Normal(c, math.sqrt(1 / snr)).log_prob(x)
-             - Normal(0.0, math.sqrt(1 + 1 / snr)).log_prob(x))
-    torch.testing.assert_close(Normal(mean, math.sqrt(var)).log_prob(c), bayes)
 
 
 @pytest.mark.parametrize(("a", "b", "std"), [(0.75, 0.0, 0.5), (0.5, 0.2, 0.8), (1.0, -0.1, 1.3)])

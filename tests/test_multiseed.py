@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -218,3 +219,25 @@ def test_resume_refuses_seeds_at_different_steps(tmp_path: Path) -> None:
         MultiSeedTrainer.resume(tmp_path, x, progress=False)
     with pytest.raises(CheckpointError, match="no seed-"):
         MultiSeedTrainer.resume(tmp_path / "empty", x, progress=False)
+
+
+@pytest.mark.slow
+def test_cli_trains_seeds_resumes_them_and_picks_without_labels(tmp_path: Path, monkeypatch, capsys) -> None:
+    from infogan_edu import cli
+
+    x, y = tiny_data(128)
+    monkeypatch.setattr(cli, "_load_data", lambda dataset, root: (x, x[:64], y[:64]))
+    args = ["train", "--preset", "cpu", "--seeds", "4,7", "--no-progress", "--out", str(tmp_path)]
+    args += ["--set", "width=0.125", "--set", "batch_size=16", "--set", "eval_every=2", "--set", "log_every=2"]
+    assert cli.main([*args, "--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "label-free pick (agreement" in out and "| 4 | 2 |" in out and "| 7 | 2 |" in out
+    for seed in (4, 7):
+        assert json.loads((tmp_path / f"seed-{seed}" / "summary.json").read_text())["seed"] == seed
+    assert cli.main([*args, "--steps", "2"]) == 2  # the folders are taken
+    assert "already holds seeds [4, 7]" in capsys.readouterr().err
+    resume = ["train", "--seeds", "4,7", "--resume", "--steps", "4", "--no-progress", "--out", str(tmp_path)]
+    assert cli.main(resume) == 0
+    assert load_file(tmp_path / "seed-7" / "checkpoint.pt")["step"] == 4
+    assert cli.main(["train", "--seeds", "3-1", "--out", str(tmp_path / "x")]) == 2
+    assert "runs backwards" in capsys.readouterr().err

@@ -95,3 +95,23 @@ def test_gpu_scripts_parse_and_source_their_settings(name: str) -> None:
     subprocess.run(["bash", "-n", str(script)], check=True, timeout=30)  # syntax only, runs nothing
     assert 'source "$(dirname "$0")/common.sh"' in script.read_text()
     assert (script.parent / "common.sh").is_file()
+
+
+def test_seeds_speed_quick_runs() -> None:
+    text = run("benchmarks/seeds_speed.py", "--quick")
+    assert "| Trainer (one seed) | 1 |" in text and "| MultiSeedTrainer K=2 | 2 |" in text
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_select_and_seed_study_run_tiny(tmp_path: Path) -> None:
+    tiny = ["--set", "width=0.125", "--set", "eval_every=4", "--set", "log_every=2"]
+    text = run(
+        "benchmarks/reproduce_mnist.py", "--select", "3", "--groups", "1", "--steps", "4", "--out", str(tmp_path), *tiny
+    )
+    assert text.count("**picked**") == 1 and "median accuracy of the 1 picks" in text
+    assert all(f"| 0 | {s} |" in text for s in (0, 1, 2))  # every seed is listed, not only the pick
+    study = run("benchmarks/seed_study.py", "--runs", str(tmp_path / "cpu-k3-g0"), "--images", "500", "--groups", "2")
+    assert "## Spearman rho" in study and "| agreement (the default rule) |" in study
+    for criterion in ("agreement", "balance", "stability", "confidence"):  # the three groups of two, per criterion
+        assert f"| 2 | {criterion} | 3 |" in study

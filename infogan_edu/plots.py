@@ -318,8 +318,18 @@ def plot_confusion(
         raise ValueError(f"row_names has {len(rows)} names for {n_labels} rows")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.55 * n_categories + 2.2, 0.45 * n_labels + 1.4))
-    sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, square=False, ax=ax,
-                xticklabels=columns, yticklabels=rows, annot_kws={"fontsize": 7})
+    sns.heatmap(
+        table,
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        square=False,
+        ax=ax,
+        xticklabels=columns,
+        yticklabels=rows,
+        annot_kws={"fontsize": 7},
+    )
     ax.set_xlabel("category of c1 (→ matched label)" if mapping is not None else "category of c1")
     ax.set_ylabel("true label")
     ax.set_title(title or "Test images: true label vs. Q's category")
@@ -351,3 +361,35 @@ def plot_points(
     if title:
         ax.set_title(title)
     return ax.figure
+
+
+def plot_seed_study(runs: Sequence[Mapping], nmi: np.ndarray, picked: int, title: str = "") -> Figure:
+    """Left: every seed's test accuracy, the label-free pick in orange. Right: the pairwise agreement (NMI of the
+    runs' partitions of the same unlabelled images) as a seaborn heatmap, runs in the same order."""
+    import seaborn as sns
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    seeds = [str(r["seed"]) for r in runs]
+    acc = [r["accuracy"] for r in runs]
+    colours = ["tab:orange" if i == picked else "tab:blue" for i in range(len(runs))]
+    left.bar(seeds, acc, color=colours)
+    left.axhline(float(np.median(acc)), color="grey", ls="--", lw=1, label=f"median {np.median(acc):.3f}")
+    left.axhline(0.95, color="black", ls=":", lw=1, label="the paper: 0.95")
+    left.set(xlabel="seed", ylabel="test accuracy of c1", ylim=(min(acc) - 0.05, 1.0), title="every seed")
+    left.legend(loc="lower right")
+    sns.heatmap(
+        nmi,
+        ax=right,
+        vmin=0.5,
+        vmax=1.0,
+        cmap="viridis",
+        square=True,
+        xticklabels=seeds,
+        yticklabels=seeds,
+        cbar_kws={"label": "NMI of the two runs' partitions"},
+    )
+    right.set(xlabel="seed", ylabel="seed", title="agreement between seeds (no labels)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -52,7 +52,7 @@ from torch.func import functional_call, vmap
 from .checkpoint import CheckpointError, load_file
 from .config import TrainConfig, pick_device
 from .latent import Latent
-from .train import METRICS, History, NonFiniteLossError, Trainer, TrainingInterrupted, _StopRequests
+from .train import METRICS, History, NonFiniteLossError, Trainer, _StopRequests, interrupted
 
 SEED_DIR = "seed-{}"
 
@@ -289,12 +289,9 @@ class MultiSeedTrainer:
         if len(self.failed) == k:
             raise NonFiniteLossError("every seed stopped on a NaN or infinite loss: " + "; ".join(self.failed.values()))
         if stop.requested:
-            where = (
-                f"each seed's checkpoint is saved in {self.out_dir}/seed-*/; continue with --resume"
-                if self.out_dir is not None
-                else "no output folder was given, so nothing was saved to disk (the trainer object still holds it)"
+            raise interrupted(
+                stop.requested, self.step, self.out_dir and f"each seed's checkpoint saved in {self.out_dir}"
             )
-            raise TrainingInterrupted(f"training stopped by {stop.requested} at step {self.step}: {where}")
         return {s: t.history for s, t in zip(self.seeds, self.trainers, strict=True)}
 
     def live(self) -> list[Trainer]:
@@ -307,22 +304,11 @@ class MultiSeedTrainer:
         for k, (seed, t) in enumerate(zip(self.seeds, self.trainers, strict=True)):
             if seed in self.failed:
                 continue
-            mine = values[:, k]  # (n, len(METRICS))
-            if not torch.isfinite(mine).all():
-                bad = [n for n, ok in zip(METRICS, torch.isfinite(mine).all(0).tolist(), strict=True) if not ok]
-                last = t.out_dir / "checkpoint.pt" if t.out_dir is not None else None
-                kept = (
-                    f"its last good checkpoint is {last} (step {Trainer._saved_step(last)})"
-                    if last is not None and last.exists()
-                    else "no checkpoint of it had been written"
-                )
-                self.failed[seed] = f"seed {seed}: {', '.join(bad)} became NaN or infinite by step {self.step}; {kept}"
-                continue
-            h = t.history
-            h.step.append(self.step)
-            for name, v in zip(METRICS, mine.mean(0).tolist(), strict=True):
-                getattr(h, name).append(v)
-            h.wall.append(wall)
+            problem = t.non_finite(values[:, k])  # this seed's window, (n, len(METRICS))
+            if problem:
+                self.failed[seed] = f"seed {seed}: {problem}"
+            else:
+                t.log_window(values[:, k], wall)
 
     # ------------------------------------------------------------ on disk
     def summary(self) -> list[dict[str, Any]]:

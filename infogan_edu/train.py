@@ -267,32 +267,38 @@ class Trainer:
                     bar.close()
         self.train_seconds = time.perf_counter() - started
         if stop.requested:
-            where = (
-                f"checkpoint saved to {self.out_dir / 'checkpoint.pt'}; continue with Trainer.resume or --resume"
-                if self.out_dir is not None
-                else "no output folder was given, so nothing was saved to disk (the trainer object still holds it)"
-            )
-            raise TrainingInterrupted(f"training stopped by {stop.requested} at step {self.step}: {where}")
+            saved = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
+            raise interrupted(stop.requested, self.step, saved and f"checkpoint saved to {saved}")
         return self.history
 
     def _flush(self, window: torch.Tensor, wall: float) -> None:
         values = window.cpu()  # (n, len(METRICS)): the host sync
-        if not torch.isfinite(values).all():
-            bad = [name for name, ok in zip(METRICS, torch.isfinite(values).all(0).tolist(), strict=True) if not ok]
-            last = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
-            kept = (
-                f"the last good checkpoint is {last} (step {self._saved_step(last)})"
-                if last is not None and last.exists()
-                else "no checkpoint had been written"
-            )
+        problem = self.non_finite(values)
+        if problem:
             raise NonFiniteLossError(
-                f"{', '.join(bad)} became NaN or infinite by step {self.step}; training stopped and {kept}. "
-                "Lower the learning rates (lr_d, lr_g) or lambda, or check the input data for NaNs."
+                f"{problem}. Lower the learning rates (lr_d, lr_g) or lambda, or check the input data for NaNs."
             )
-        mean = values.mean(0).tolist()
+        self.log_window(values, wall)
+
+    def non_finite(self, values: torch.Tensor) -> str | None:
+        """None when every metric of the window (n, len(METRICS)) is finite; else what happened and what was kept."""
+        finite = torch.isfinite(values).all(0).tolist()
+        if all(finite):
+            return None
+        bad = [name for name, ok in zip(METRICS, finite, strict=True) if not ok]
+        last = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
+        kept = (
+            f"the last good checkpoint is {last} (step {self._saved_step(last)})"
+            if last is not None and last.exists()
+            else "no checkpoint had been written"
+        )
+        return f"{', '.join(bad)} became NaN or infinite by step {self.step}; training stopped and {kept}"
+
+    def log_window(self, values: torch.Tensor, wall: float) -> None:
+        """Append the window's means (values: (n, len(METRICS)) on the CPU) to the history."""
         h = self.history
         h.step.append(self.step)
-        for name, v in zip(METRICS, mean, strict=True):
+        for name, v in zip(METRICS, values.mean(0).tolist(), strict=True):
             getattr(h, name).append(v)
         h.wall.append(wall)
 
@@ -372,6 +378,16 @@ class Trainer:
         trainer = cls(config, images, test_images, test_labels, out_dir=out_dir or Path(path).parent, progress=progress)
         trainer.load_state(ckpt, path)
         return trainer
+
+
+def interrupted(by: str, step: int, saved: str | None) -> TrainingInterrupted:
+    """The error a stopped run raises: what stopped it, where, and what was saved (None: nothing)."""
+    where = (
+        f"{saved}; continue with Trainer.resume or --resume"
+        if saved
+        else "no output folder was given, so nothing was saved to disk (the trainer object still holds it)"
+    )
+    return TrainingInterrupted(f"training stopped by {by} at step {step}: {where}")
 
 
 class _StopRequests:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from infogan_edu.checkpoint import CheckpointError, load_file
 from infogan_edu.multiseed import MultiSeedTrainer, parse_seeds
 from infogan_edu.pretrained import model_from_checkpoint
 from infogan_edu.train import NonFiniteLossError, Trainer, TrainingInterrupted
-from tests._tiny import tiny_config, tiny_data
+from tests._tiny import sigterm_at, tiny_config, tiny_data
 
 SEEDS = [0, 1, 2]
 
@@ -195,15 +194,7 @@ def test_a_nan_in_one_seed_stops_that_seed_only(tmp_path: Path) -> None:
 def test_sigterm_saves_every_seed_then_stops(tmp_path: Path) -> None:
     x, _ = tiny_data(128)
     mst = MultiSeedTrainer(_config(steps=10), [0, 1], x, out_dir=tmp_path, progress=False)
-    step = mst.train_step
-
-    def step_then_signal():
-        out = step()
-        if mst.step == 2:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return out
-
-    mst.train_step = step_then_signal
+    sigterm_at(mst, 2)
     with pytest.raises(TrainingInterrupted, match="SIGTERM at step 2"):
         mst.train()
     assert [load_file(tmp_path / f"seed-{s}" / "checkpoint.pt")["step"] for s in (0, 1)] == [2, 2]

@@ -2,7 +2,6 @@
 
 import copy
 import math
-import os
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from infogan_edu import checkpoint as ckpt_mod
 from infogan_edu.checkpoint import CheckpointError, load_file
 from infogan_edu.train import NonFiniteLossError, Trainer, TrainingInterrupted
 
-from ._tiny import tiny_config, tiny_data
+from ._tiny import sigterm_at, tiny_config, tiny_data
 
 X, Y = tiny_data()
 
@@ -159,15 +158,7 @@ def test_nan_stops_training_and_keeps_last_good_checkpoint(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_then_stops(tmp_path: Path) -> None:
     t = Trainer(tiny_config(steps=50, ckpt_every=100), X, out_dir=tmp_path, progress=False)
-    real_step = t.train_step
-
-    def step_then_signal():
-        out = real_step()
-        if t.step == 4:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return out
-
-    t.train_step = step_then_signal
+    sigterm_at(t, 4)
     with pytest.raises(TrainingInterrupted, match="SIGTERM at step 4"):
         t.train()
     assert load_file(tmp_path / "checkpoint.pt")["step"] == 4

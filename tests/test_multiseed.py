@@ -80,14 +80,14 @@ def test_one_adam_over_stacked_parameters_is_k_independent_adams() -> None:
 def test_k_seeds_together_equal_k_separate_trainers() -> None:
     """The central test: K = 3 seeds in one vmapped run against 3 separate `Trainer` runs.
 
-    After one step every weight agrees to float32 tolerance (the pre-BatchNorm biases aside, see
-    `_pre_batchnorm_biases`): measured, at most 4.3e-5 (4% of one Adam step of G, lr 1e-3), and only 0 to 3 of
-    220,192 numbers differ by more than 1e-5. Those are weights whose gradient is itself at rounding level (a
-    BatchNorm'd layer's input nearly constant over the batch), which Adam's g / sqrt(v) rescales. GAN training
-    then amplifies such differences: after three steps up to 787 numbers differ by more than 1e-5 in one seed.
-    Over 50 steps the histories' mean absolute difference, measured on this set-up, stays below 0.003 for loss_d
-    and loss_g and below 0.02 for the L_I terms, while two different seeds differ by 0.02 to 0.2, so the
-    tolerances below tell a matched seed from a wrong one (checked at the end)."""
+    After one step every weight agrees to float32 rounding (measured: at most 1.2e-7, at 1 and 2 threads), except
+    two kinds of numbers whose gradient is itself rounding noise, so that no two implementations agree on them:
+    the biases that feed a BatchNorm (see `_pre_batchnorm_biases`), and the weights whose gradient is below 1e-4 of
+    the largest in their tensor (0.2% of them here). Adam's first step is lr * g / (|g| + eps), whatever the size
+    of g, so on those a difference of rounding becomes one of up to a whole step.
+    GAN training then amplifies such differences. Over 50 steps the histories' mean absolute difference, measured
+    on this set-up, stays below 0.003 for loss_d and loss_g and below 0.02 for the L_I terms, while two different
+    seeds differ by 0.02 to 0.2, so the tolerances below tell a matched seed from a wrong one (checked at the end)."""
     x, _ = tiny_data(256)
     one = _config(steps=1, log_every=1)
     mst = MultiSeedTrainer(one, SEEDS, x, progress=False)
@@ -95,22 +95,25 @@ def test_k_seeds_together_equal_k_separate_trainers() -> None:
     mst.sync()
     skip = _pre_batchnorm_biases(mst.trainers[0].model)
     assert len(skip) >= 10  # G, D and Q each have biases that feed a BatchNorm
-    gen = torch.Generator().manual_seed(0)
-    images = torch.rand(64, 1, 28, 28, generator=gen) * 2 - 1  # (64, 1, 28, 28) in [-1, 1]
     singles = []
     for k, seed in enumerate(SEEDS):
         single = Trainer(one.replace(seed=seed), x, progress=False)
         single.train()
         singles.append(single)
-        mine, theirs = mst.trainers[k].model, single.model
-        for name, ref in theirs.state_dict().items():
-            if name not in skip:
-                torch.testing.assert_close(mine.state_dict()[name], ref, rtol=1e-4, atol=1e-4, msg=f"{seed}: {name}")
-        g_input = single.spec.to_input(single.spec.sample(64, gen))  # (64, input_dim)
-        with torch.no_grad():  # training mode: batch statistics, as in a training step
-            torch.testing.assert_close(mine.g(g_input), theirs.g(g_input), rtol=0, atol=1e-4)
-            torch.testing.assert_close(mine.d(images), theirs.d(images), rtol=0, atol=1e-4)
-            torch.testing.assert_close(mine.q(images).mean, theirs.q(images).mean, rtol=0, atol=1e-4)
+        mine = dict(mst.trainers[k].model.named_parameters())
+        names = {id(p): n for n, p in single.model.named_parameters()}
+        noise, total = 0, 0
+        for opt in (single.opt_d, single.opt_g):
+            beta2 = opt.param_groups[0]["betas"][1]
+            for p in opt.param_groups[0]["params"]:
+                if names[id(p)] in skip:
+                    continue
+                grad = (opt.state[p]["exp_avg_sq"] / (1 - beta2)).sqrt()  # |g| of the one step
+                kept = grad > 1e-4 * grad.max()
+                noise, total = noise + int((~kept).sum()), total + grad.numel()
+                ours = mine[names[id(p)]].detach()
+                torch.testing.assert_close(ours[kept], p.detach()[kept], rtol=0, atol=1e-6, msg=names[id(p)])
+        assert noise < 0.01 * total  # the exception stays an exception
     # a wrong pairing of seeds is caught
     with pytest.raises(AssertionError):
         torch.testing.assert_close(mst.trainers[0].model.g.fc[0].weight, singles[1].model.g.fc[0].weight)

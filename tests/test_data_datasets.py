@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from infogan_edu.data import datasets as ds
+from infogan_edu.data import download as dl
 from infogan_edu.data.idx import IDXFormatError, write_idx
 
 DEFAULT_SYSTEM_DIRS = dict(ds.SYSTEM_DIRS)  # read before any fixture replaces it
@@ -27,10 +28,10 @@ def _closed_port_url() -> str:
 def isolated(tmp_path, monkeypatch):
     """No real cache, no env data folder, a fake system folder, and mirrors that cannot answer."""
     monkeypatch.delenv(ds.DATA_ENV, raising=False)
-    monkeypatch.setenv(ds.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(dl.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(ds, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": [str(tmp_path / "system")]})
-    monkeypatch.setattr(ds, "MIRRORS", {"mnist": [_closed_port_url()], "fashion-mnist": [_closed_port_url()]})
-    monkeypatch.setattr(ds, "PROGRESSBAR", False)
+    monkeypatch.setattr(dl, "MIRRORS", {"mnist": [_closed_port_url()], "fashion-mnist": [_closed_port_url()]})
+    monkeypatch.setattr(dl, "PROGRESSBAR", False)
 
 
 def fake_split_arrays(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +58,7 @@ def fake_hashes(tmp_path, monkeypatch):
     payloads = write_fake(tmp_path / "reference")
     hashes = {f: hashlib.sha256(p).hexdigest() for f, p in payloads.items()}
     for name in ds.DATASETS:
-        monkeypatch.setitem(ds.SHA256, name, hashes)
+        monkeypatch.setitem(dl.SHA256, name, hashes)
     return hashes
 
 
@@ -104,8 +105,8 @@ def test_candidate_order_is_root_env_cache_system(tmp_path, monkeypatch):
 def test_default_cache_is_pooch_os_cache(monkeypatch):
     import pooch
 
-    monkeypatch.delenv(ds.CACHE_ENV)
-    assert ds.cache_dir() == Path(pooch.os_cache("infogan_edu")).expanduser()
+    monkeypatch.delenv(dl.CACHE_ENV)
+    assert dl.cache_dir() == Path(pooch.os_cache("infogan_edu")).expanduser()
 
 
 def test_default_system_folder_is_debians():
@@ -144,7 +145,7 @@ def test_loading_uses_the_first_location(tmp_path, monkeypatch, fake_hashes):
     flip_one_payload_byte(tmp_path / "env" / "mnist" / "train-images-idx3-ubyte.gz")
     images, labels = ds.load_mnist("train", root=tmp_path / "root")
     np.testing.assert_array_equal(images, fake_split_arrays(12, seed=12)[0])
-    with pytest.raises(ds.ChecksumError, match=str(tmp_path / "env" / "mnist" / "train-images")):
+    with pytest.raises(dl.ChecksumError, match=str(tmp_path / "env" / "mnist" / "train-images")):
         ds.load_mnist("train")
 
 
@@ -152,7 +153,7 @@ def test_named_folders_load_without_pooch(tmp_path, monkeypatch, fake_hashes):
     """Data in root= or $INFOGAN_EDU_DATA loads without looking up the user cache (pooch, only for downloads)."""
     import sys
 
-    monkeypatch.delenv(ds.CACHE_ENV)
+    monkeypatch.delenv(dl.CACHE_ENV)
     monkeypatch.setitem(sys.modules, "pooch", None)  # `import pooch` now raises ImportError
     write_fake(tmp_path / "env" / "mnist")
     monkeypatch.setenv(ds.DATA_ENV, str(tmp_path / "env"))
@@ -194,7 +195,7 @@ def test_flipped_byte_is_rejected_naming_the_file(tmp_path, fake_hashes):
     bad = folder / "t10k-labels-idx1-ubyte.gz"
     flip_one_payload_byte(bad)
     actual = hashlib.sha256(gzip.decompress(bad.read_bytes())).hexdigest()
-    with pytest.raises(ds.ChecksumError) as info:
+    with pytest.raises(dl.ChecksumError) as info:
         ds.load_mnist("test", root=tmp_path / "r", download=False)
     message = str(info.value)
     assert str(bad) in message
@@ -211,7 +212,7 @@ def test_file_changed_after_a_good_load_is_checked_again(tmp_path, fake_hashes):
     stat = path.stat()
     flip_one_payload_byte(path)
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    with pytest.raises(ds.ChecksumError):
+    with pytest.raises(dl.ChecksumError):
         ds.load_mnist("test", root=tmp_path / "r", download=False)
 
 
@@ -219,7 +220,7 @@ def test_verification_is_cached_per_process(tmp_path, fake_hashes, monkeypatch):
     write_fake(tmp_path / "r" / "mnist")
     ds.load_mnist("test", root=tmp_path / "r", download=False)
     calls = []
-    monkeypatch.setattr(ds, "_sha256", lambda data: calls.append(1) or hashlib.sha256(data).hexdigest())
+    monkeypatch.setattr(dl, "_sha256", lambda data: calls.append(1) or hashlib.sha256(data).hexdigest())
     ds.load_mnist("test", root=tmp_path / "r", download=False)
     assert calls == []
 
@@ -239,7 +240,7 @@ def test_mismatched_labels_are_rejected(tmp_path, monkeypatch):
     images = write_idx(np.zeros((4, 28, 28), np.uint8), folder / "t10k-images-idx3-ubyte.gz")
     labels = write_idx(np.zeros(3, np.uint8), folder / "t10k-labels-idx1-ubyte.gz")
     hashes = {p.name: hashlib.sha256(gzip.decompress(p.read_bytes())).hexdigest() for p in (images, labels)}
-    monkeypatch.setitem(ds.SHA256, "mnist", hashes)
+    monkeypatch.setitem(dl.SHA256, "mnist", hashes)
     with pytest.raises(IDXFormatError, match="expected 4 uint8 labels"):
         ds.load_mnist("test", root=tmp_path / "r", download=False)
 
@@ -287,7 +288,7 @@ def test_sha256_table_describes_the_official_files(name):
         pytest.skip(f"the real {name} files were not found under {_real_data_root()} (set INFOGAN_EDU_DATA)")
     for filename in ds.ALL_FILES:
         payload = gzip.decompress((folder / filename).read_bytes())
-        assert hashlib.sha256(payload).hexdigest() == ds.SHA256[name][filename], filename
+        assert hashlib.sha256(payload).hexdigest() == dl.SHA256[name][filename], filename
         assert hashlib.md5(payload).hexdigest() == PUBLISHED_MD5[name][filename], filename
 
 

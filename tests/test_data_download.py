@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from infogan_edu.data import datasets as ds
+from infogan_edu.data import download as dl
 from infogan_edu.data.idx import write_idx
 
 N = {"train": 12, "test": 5}
@@ -78,12 +79,12 @@ def env(tmp_path, monkeypatch, server):
     data_root = tmp_path / "shared-data"
     (data_root / "fashion-mnist").mkdir(parents=True)  # holds the other dataset only
     monkeypatch.setenv(ds.DATA_ENV, str(data_root))
-    monkeypatch.setenv(ds.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(dl.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setattr(ds, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": []})
-    monkeypatch.setattr(ds, "MIRRORS", {"mnist": [closed_port_url()], "fashion-mnist": [closed_port_url()]})
-    monkeypatch.setattr(ds, "TIMEOUT_S", 5.0)
-    monkeypatch.setitem(ds.SHA256, "mnist", server["hashes"])
+    monkeypatch.setattr(dl, "MIRRORS", {"mnist": [closed_port_url()], "fashion-mnist": [closed_port_url()]})
+    monkeypatch.setattr(dl, "TIMEOUT_S", 5.0)
+    monkeypatch.setitem(dl.SHA256, "mnist", server["hashes"])
     return {"data_root": data_root, "cache": tmp_path / "cache"}
 
 
@@ -92,7 +93,7 @@ def tree(folder: Path) -> list[str]:
 
 
 def test_failover_skips_dead_missing_and_wrong_mirrors(env, server, monkeypatch):
-    monkeypatch.setattr(ds, "PROGRESSBAR", True)  # the default, through pooch's tqdm bar
+    monkeypatch.setattr(dl, "PROGRESSBAR", True)  # the default, through pooch's tqdm bar
     base = server["base"]
     mirrors = [closed_port_url(), f"{base}/missing/", f"{base}/bad/", f"{base}/good/"]
     before = tree(env["data_root"])
@@ -114,7 +115,7 @@ def test_failover_skips_dead_missing_and_wrong_mirrors(env, server, monkeypatch)
 
 
 def test_default_mirror_table_is_used(env, server, monkeypatch):
-    monkeypatch.setitem(ds.MIRRORS, "mnist", [closed_port_url(), f"{server['base']}/good/"])
+    monkeypatch.setitem(dl.MIRRORS, "mnist", [closed_port_url(), f"{server['base']}/good/"])
     images, _ = ds.load_mnist("test")
     assert images.shape == (5, 28, 28)
     assert (env["cache"] / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
@@ -174,8 +175,8 @@ def test_only_wrong_copies_online_is_an_error(env, server):
 
 def test_default_mirrors_are_public_and_plural():
     for name in ds.DATASETS:
-        assert len(ds.MIRRORS[name]) >= 2
-        assert all(url.startswith(("http://", "https://")) and url.endswith("/") for url in ds.MIRRORS[name])
+        assert len(dl.MIRRORS[name]) >= 2
+        assert all(url.startswith(("http://", "https://")) and url.endswith("/") for url in dl.MIRRORS[name])
 
 
 def test_short_error_summaries():
@@ -186,7 +187,7 @@ def test_short_error_summaries():
         "(Caused by NameResolutionError(\"<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to "
         "resolve 'example.invalid' ([Errno -2] Name or service not known)\"))"
     )
-    assert ds._short_error(requests.ConnectionError(long)) == "[Errno -2] Name or service not known"
-    assert ds._short_error(requests.ConnectTimeout("whatever")).startswith("timed out after")
-    assert ds._short_error(RuntimeError("x" * 500)).startswith("RuntimeError: xxx")
-    assert len(ds._short_error(RuntimeError("x" * 500))) < 140
+    assert dl._short_error(requests.ConnectionError(long)) == "[Errno -2] Name or service not known"
+    assert dl._short_error(requests.ConnectTimeout("whatever")).startswith("timed out after")
+    assert dl._short_error(RuntimeError("x" * 500)).startswith("RuntimeError: xxx")
+    assert len(dl._short_error(RuntimeError("x" * 500))) < 140

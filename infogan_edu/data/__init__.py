@@ -1,7 +1,8 @@
 """Data for infogan-edu: MNIST / Fashion-MNIST loaders, procedural Shapes, 2-D toys, fast batching.
 
 * :mod:`.idx` reads and writes the IDX files MNIST is shipped in.
-* :mod:`.datasets` finds, verifies and (if needed) downloads MNIST and Fashion-MNIST.
+* :mod:`.datasets` finds and loads MNIST and Fashion-MNIST (downloading them if needed).
+* :mod:`.download` downloads their files from mirrors and verifies them by SHA-256.
 * :mod:`.shapes` renders a dSprites-style dataset with known factors of variation.
 * :mod:`.toys` samples 2-D Gaussian mixtures and scores mode coverage.
 * :mod:`.batching` draws random batches from one uint8 tensor kept on the device.
@@ -12,17 +13,16 @@ from .datasets import (
     CLASS_COUNTS,
     CLASS_NAMES,
     DATASETS,
-    ChecksumError,
     DataLocation,
     DataNotFoundError,
     available_datasets,
-    cache_dir,
     candidate_dirs,
     find_dataset,
     load_dataset,
     load_fashion_mnist,
     load_mnist,
 )
+from .download import ChecksumError, cache_dir
 from .idx import IDXFormatError, read_idx, read_idx_bytes, write_idx
 from .shapes import (
     N_SHAPES,

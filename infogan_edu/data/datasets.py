@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST: find a local copy, verify it, or download it.
+"""MNIST and Fashion-MNIST: the dataset tables, where a local copy is looked for, and loading a split.
 
 Where the files are looked for, in this order (see :func:`candidate_dirs`):
 
@@ -14,49 +14,37 @@ Where the files are looked for, in this order (see :func:`candidate_dirs`):
 Each folder must hold the split's two files, either gzip-compressed (``train-images-idx3-ubyte.gz``)
 or plain (``train-images-idx3-ubyte``).  A local copy anywhere is preferred over a download.
 
-Every file is verified by the SHA-256 of its *uncompressed* bytes, so a re-compressed copy is
-accepted and a corrupted one is not.  Hashing 47 MB takes a moment, so the result is remembered
-for the life of the process, keyed on (path, size, modification time); nothing is written next
-to the data.
+Every file is verified by the SHA-256 of its *uncompressed* bytes when it is loaded.  When no
+local copy exists the files are downloaded into ``<root>/<name>/`` if ``root=`` was given and is
+writable, else into the user cache.  The hashes, the mirrors, the verification and the download
+itself are in :mod:`.download`.
 
-When no local copy exists the files are downloaded with ``pooch`` into ``<root>/<name>/`` if
-``root=`` was given and is writable, else into the user cache.  Each file goes to a temporary name,
-is verified, then renamed into place; a mirror that fails or serves a wrong file is skipped for
-the next one in :data:`MIRRORS`.
-
-Tests override the locations with the environment variables above, by replacing
-:data:`SYSTEM_DIRS` / :data:`MIRRORS`, or with the ``mirrors=`` argument.
+Tests override the locations with the environment variables above or by replacing
+:data:`SYSTEM_DIRS` here (the mirrors: see :mod:`.download`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .idx import IDXFormatError, decompress_bytes, read_idx_bytes
+from .download import SHA256, cache_dir, download_files, read_verified, remove_if_empty, writable_folder
+from .idx import IDXFormatError
 
 __all__ = [
-    "CACHE_ENV",
     "CLASS_COUNTS",
     "CLASS_NAMES",
     "DATASETS",
     "DATA_ENV",
-    "MIRRORS",
-    "SHA256",
     "SPLITS",
     "SPLIT_FILES",
     "SYSTEM_DIRS",
-    "ChecksumError",
     "DataLocation",
     "DataNotFoundError",
     "available_datasets",
-    "cache_dir",
     "candidate_dirs",
     "find_dataset",
     "load_dataset",
@@ -72,37 +60,6 @@ SPLIT_FILES: dict[str, tuple[str, str]] = {
 }
 ALL_FILES = SPLIT_FILES["train"] + SPLIT_FILES["test"]
 DATA_ENV = "INFOGAN_EDU_DATA"
-CACHE_ENV = "INFOGAN_EDU_CACHE"
-
-# SHA-256 of each file's uncompressed bytes (header + payload). The files they were computed from have the MD5s
-# that are widely published for the official uncompressed files (tests/test_data_datasets.py, PUBLISHED_MD5),
-# so these hashes describe the official content, whatever the gzip container.
-SHA256: dict[str, dict[str, str]] = {
-    "mnist": {
-        "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    },
-    "fashion-mnist": {
-        "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-        "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-        "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-        "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-    },
-}
-
-# Public mirrors, tried in order; a file is fetched from "<mirror><file name>".
-MIRRORS: dict[str, list[str]] = {
-    "mnist": [
-        "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    ],
-    "fashion-mnist": [
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-    ],
-}
 
 # Folders that hold the four files directly (no "<name>/" sub-folder), e.g. from an OS package.
 SYSTEM_DIRS: dict[str, list[str]] = {
@@ -128,15 +85,6 @@ CLASS_COUNTS: dict[str, dict[str, tuple[int, ...]]] = {
 }
 
 _PRETTY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
-PROGRESSBAR = True  # show pooch's tqdm bar while downloading
-TIMEOUT_S = 30.0  # per HTTP request
-
-# (resolved path, size, mtime_ns) -> SHA-256 of the uncompressed bytes, for this process only.
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-class ChecksumError(ValueError):
-    """A data file's uncompressed bytes do not have the expected SHA-256."""
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -174,16 +122,6 @@ def _check_split(split: str) -> str:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; valid splits are {', '.join(map(repr, SPLITS))}")
     return split
-
-
-def cache_dir() -> Path:
-    """The user cache folder for downloads: ``$INFOGAN_EDU_CACHE`` or ``pooch.os_cache("infogan_edu")``."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override).expanduser()
-    import pooch  # imported lazily: only needed to locate the cache or download
-
-    return Path(pooch.os_cache("infogan_edu")).expanduser()
 
 
 def _under_root(root: Path, name: str) -> list[Path]:
@@ -249,107 +187,7 @@ def available_datasets(root: str | os.PathLike | None = None) -> dict[str, str |
     return result
 
 
-# --- verification ------------------------------------------------------------------------------
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _read_verified(path: Path, expected_sha256: str) -> np.ndarray:
-    """Read an IDX file, check the SHA-256 of its uncompressed bytes, and parse it."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    data = decompress_bytes(path.read_bytes(), path.name)
-    actual = _HASH_CACHE.get(key)
-    if actual is None:
-        actual = _HASH_CACHE[key] = _sha256(data)
-    if actual != expected_sha256:
-        raise ChecksumError(
-            f"{path}: the SHA-256 of its uncompressed content is {actual}, expected {expected_sha256}; "
-            f"the file is corrupt or not the right one. Delete it and download it again "
-            f"(or copy a good one there)."
-        )
-    return read_idx_bytes(data, path.name)
-
-
-# --- download --------------------------------------------------------------------------------
-
-
-def _short_error(exc: BaseException) -> str:
-    """A one-line summary of a download failure (no nested reprs from urllib3)."""
-    response = getattr(exc, "response", None)
-    if response is not None and getattr(response, "status_code", None) is not None:
-        return f"HTTP {response.status_code} {response.reason or ''}".strip()
-    if "Timeout" in type(exc).__name__:
-        return f"timed out after {TIMEOUT_S:g} s"
-    text = str(exc)
-    errno = re.search(r"\[Errno -?\d+\] [^'\")\]]+", text)
-    if errno:
-        return errno.group(0).strip()
-    first = text.splitlines()[0] if text else ""
-    if len(first) > 120:
-        first = first[:117] + "..."
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-
-
-def _download_file(
-    name: str, filename: str, folder: Path, mirrors: list[str], errors: list[str]
-) -> Path | None:
-    """Download ``filename`` into ``folder`` from the first mirror that serves a verified copy.
-
-    Appends one line per failed mirror to ``errors``; returns the final path or ``None``.
-    """
-    import pooch
-
-    expected = SHA256[name][filename]
-    for base in mirrors:
-        url = base.rstrip("/") + "/" + filename
-        tmp = folder / f".{filename}.{secrets.token_hex(4)}.part"
-        try:
-            downloader = pooch.HTTPDownloader(progressbar=PROGRESSBAR, chunk_size=1 << 16, timeout=TIMEOUT_S)
-            downloader(url, str(tmp), None)
-            actual = _sha256(decompress_bytes(tmp.read_bytes(), filename))
-            if actual != expected:
-                errors.append(f"{url}: wrong content (SHA-256 {actual[:16]}..., expected {expected[:16]}...)")
-                continue
-            final = folder / filename
-            os.replace(tmp, final)
-            return final
-        except Exception as exc:  # any failure of one mirror means: try the next one
-            errors.append(f"{url}: {_short_error(exc)}")
-        finally:
-            tmp.unlink(missing_ok=True)
-    return None
-
-
-def _created_folders(folder: Path) -> list[Path]:
-    """The folders that ``folder.mkdir(parents=True)`` would create, deepest first."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    return missing
-
-
-def _writable_folder(folder: Path, created: list[Path]) -> bool:
-    """Create ``folder`` if needed (recording new folders in ``created``); is it writable?"""
-    new = _created_folders(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    created += new
-    return os.access(folder, os.W_OK)
-
-
-def _remove_if_empty(folders: list[Path]) -> None:
-    """Remove folders this module created for a download that failed (deepest first)."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
+# --- when nothing is found ------------------------------------------------------------------
 
 
 def _describe(location: DataLocation, filenames: tuple[str, ...]) -> str:
@@ -416,15 +254,12 @@ def _locate_or_download(
     created: list[Path] = []
     if download:
         targets = (loc.folder for loc in locations if loc.download_target)
-        target = next((f for f in targets if _writable_folder(f, created)), None)
+        target = next((f for f in targets if writable_folder(f, created)), None)
     if target is not None:
-        urls = list(MIRRORS[name] if mirrors is None else mirrors)
-        for filename in _missing(target, files):
-            if _download_file(name, filename, target, urls, errors) is None:
-                break
+        download_files(name, _missing(target, files), target, mirrors, errors)
         if not _missing(target, files):
             return target
-    _remove_if_empty(created)
+    remove_if_empty(created)
     message = _not_found_message(name, split, locations, target, errors, download)
     raise DataNotFoundError(message) from None
 
@@ -462,8 +297,8 @@ def load_dataset(
     folder = _locate_or_download(name, split, root, download, mirrors)
     images_path, labels_path = (_local_file(folder, f) for f in files)
     assert images_path is not None and labels_path is not None
-    images = _read_verified(images_path, SHA256[name][files[0]])  # (N, 28, 28)
-    labels = _read_verified(labels_path, SHA256[name][files[1]])  # (N,)
+    images = read_verified(images_path, SHA256[name][files[0]])  # (N, 28, 28)
+    labels = read_verified(labels_path, SHA256[name][files[1]])  # (N,)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise IDXFormatError(f"{images_path}: expected uint8 images of shape (N, 28, 28), got {images.shape}")
     if labels.dtype != np.uint8 or labels.shape != images.shape[:1]:

@@ -58,6 +58,7 @@ class ToyGANConfig:
     lr_d: float = 5e-4
     lr_g: float = 5e-4
     betas: tuple[float, float] = (0.5, 0.999)
+    g_optimizer: Literal["adam", "sgd"] = "adam"  # "sgd": plain SGD for G at lr_g, steps proportional to the gradient
     d_warmup: int = 0  # D-only steps before the game starts: D gets ahead, as it does early on images
     snapshot_every: int = 1000  # samples and decision surface at step 0, every N steps, and at the end
     n_snapshot: int = 2000  # samples per snapshot
@@ -68,6 +69,8 @@ class ToyGANConfig:
     def __post_init__(self) -> None:
         if self.g_loss not in GENERATOR_LOSSES:
             raise ValueError(f"g_loss must be one of {sorted(GENERATOR_LOSSES)}, got {self.g_loss!r}")
+        if self.g_optimizer not in ("adam", "sgd"):
+            raise ValueError(f"g_optimizer must be 'adam' or 'sgd', got {self.g_optimizer!r}")
         for name in ("steps", "batch_size", "noise_dim", "snapshot_every", "n_snapshot", "grid_size", "d_warmup"):
             v, least = getattr(self, name), 0 if name == "d_warmup" else 1
             if isinstance(v, bool) or not isinstance(v, int) or v < least:
@@ -158,7 +161,8 @@ def train_toy_gan(config: ToyGANConfig | None = None, data: DataFn | None = None
     `data(n, generator)` draws real points; the default is the 8-Gaussian ring of
     `infogan_edu.data.toys.ring_of_gaussians`. With `d_warmup > 0`, D first trains alone for that many
     steps against the untrained G (the situation early in training on images, where D wins quickly); the
-    step-0 snapshot is taken after the warm-up. Runs on the CPU; deterministic for a given seed.
+    step-0 snapshot is taken after the warm-up. D always uses Adam; G uses Adam or, with
+    `g_optimizer="sgd"`, plain SGD. Runs on the CPU; deterministic for a given seed.
     """
     cfg = config or ToyGANConfig()
     data = data or (lambda n, gen: ring_of_gaussians(n, generator=gen))
@@ -166,7 +170,10 @@ def train_toy_gan(config: ToyGANConfig | None = None, data: DataFn | None = None
     g = MLPGenerator(cfg.noise_dim, cfg.hidden, cfg.depth)
     d = MLPDiscriminator(2, cfg.hidden, cfg.depth)
     opt_d = torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=cfg.betas)
-    opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=cfg.betas)
+    if cfg.g_optimizer == "sgd":  # no per-parameter normalisation: a vanishing gradient is a vanishing step
+        opt_g: torch.optim.Optimizer = torch.optim.SGD(g.parameters(), lr=cfg.lr_g)
+    else:
+        opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     g_loss_fn = GENERATOR_LOSSES[cfg.g_loss]
     rng = torch.Generator().manual_seed(cfg.seed + 1)  # real points and noise
     snap_rng = torch.Generator().manual_seed(cfg.seed + 2)  # the same z for every snapshot

@@ -82,6 +82,20 @@ def test_warm_up_d_saturates_the_minimax_gradient() -> None:
     assert torch.allclose(grad_mm, d_fake, atol=1e-6)
 
 
+@pytest.mark.slow  # four runs of 150 warm-up steps of D
+def test_sgd_generator_stalls_on_the_saturated_minimax_loss() -> None:
+    """With D ahead, plain SGD moves G by a step proportional to its tiny minimax gradient; Adam does not."""
+
+    def moved(g_loss: str, g_optimizer: str) -> float:
+        cfg = toy_gan.ToyGANConfig(g_loss=g_loss, g_optimizer=g_optimizer, steps=1, snapshot_every=1, d_warmup=150,
+                                   seed=0, lr_d=3e-3, lr_g=1e-3, **{**TINY, "hidden": 32})
+        before, after = (s.samples for s in toy_gan.train_toy_gan(cfg).history.snapshots)
+        return float((after - before).norm(dim=1).mean())
+
+    assert moved("minimax", "sgd") < 0.1 * moved("nonsaturating", "sgd")
+    assert moved("minimax", "adam") > 0.3 * moved("nonsaturating", "adam")
+
+
 def test_custom_data_and_validation() -> None:
     def line(n: int, gen: torch.Generator) -> torch.Tensor:
         return torch.stack([torch.rand(n, generator=gen), torch.zeros(n)], dim=1)  # (n, 2)
@@ -90,6 +104,8 @@ def test_custom_data_and_validation() -> None:
     assert len(res.history.step) == 5
     with pytest.raises(ValueError, match="g_loss"):
         toy_gan.ToyGANConfig(g_loss="hinge")
+    with pytest.raises(ValueError, match="g_optimizer"):
+        toy_gan.ToyGANConfig(g_optimizer="rmsprop")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="steps"):
         toy_gan.ToyGANConfig(steps=0)
 

@@ -14,6 +14,7 @@ from infogan_edu.checkpoint import CheckpointError, load_file
 from infogan_edu.multiseed import MultiSeedTrainer, parse_seeds
 from infogan_edu.pretrained import model_from_checkpoint
 from infogan_edu.train import NonFiniteLossError, Trainer, TrainingInterrupted
+from infogan_edu.widgets import TraversalExplorer
 from tests._tiny import sigterm_at, tiny_config, tiny_data
 
 SEEDS = [0, 1, 2]
@@ -151,7 +152,9 @@ def test_every_seed_is_an_ordinary_checkpoint_and_resume_is_exact(tmp_path: Path
     for seed in (3, 5):
         ckpt = load_file(tmp_path / "whole" / f"seed-{seed}" / "checkpoint.pt")
         assert ckpt["config"]["seed"] == seed and ckpt["step"] == 6
-        model_from_checkpoint(ckpt)  # builds the plain InfoGAN, as load_pretrained and the explorer do
+        model = model_from_checkpoint(ckpt)  # the plain InfoGAN, as load_pretrained builds it
+        explorer = TraversalExplorer(model.g, model.spec, grid=2)  # the explorer runs on one seed of the run
+        assert explorer.image.value  # a rendered PNG
         single = Trainer.resume(tmp_path / "whole" / f"seed-{seed}" / "checkpoint.pt", x, progress=False)
         assert single.step == 6 and len(single.history.accuracy) == 2
 

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.train:
         train_missing(args.runs, args.preset, parse_seeds(args.train), args.jobs, args.threads, args.steps)
-    paths = sorted(args.runs.glob("*/checkpoint.pt"))
+    paths = sorted(args.runs.glob("*/checkpoint.pt"), key=lambda p: (load_file(p)["config"]["seed"], str(p)))
     if len(paths) < 2:
         raise SystemExit(f"need at least two runs under {args.runs}; found {len(paths)} (train some with --train)")
     x_test, y_test = load_dataset("mnist", "test")

@@ -115,3 +115,10 @@ def test_select_and_seed_study_run_tiny(tmp_path: Path) -> None:
     assert "## Spearman rho" in study and "| agreement (the default rule) |" in study
     for criterion in ("agreement", "balance", "stability", "confidence"):  # the three groups of two, per criterion
         assert f"| 2 | {criterion} | 3 |" in study
+
+
+def test_vmap_vs_grouped_runs_and_agrees() -> None:
+    text = run("benchmarks/vmap_vs_grouped.py", "--k", "2", "--batch", "4", "--reps", "1")
+    rows = [line for line in text.splitlines() if line.startswith(("| D ", "| G "))]
+    assert len(rows) == 4
+    assert all(float(r.rstrip(" |").rsplit("| ", 1)[1]) < 1e-5 for r in rows)  # vmap and grouped give one result

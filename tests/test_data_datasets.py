@@ -258,9 +258,12 @@ def test_nothing_found_and_download_off(tmp_path, monkeypatch):
 # --- the real files ---------------------------------------------------------------------------
 
 
+# read when the module is imported: the autouse fixture `isolated` removes the variable from each test's environment
+_REAL_DATA_ENV = os.environ.get("INFOGAN_EDU_DATA")
+
+
 def _real_data_root() -> Path:
-    env = os.environ.get("INFOGAN_EDU_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data"
+    return Path(_REAL_DATA_ENV) if _REAL_DATA_ENV else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 # MD5 of the official files' *uncompressed* bytes, as published with many loaders of the official releases

@@ -74,16 +74,18 @@ def group_table(acc: np.ndarray, scores: dict, k: int) -> list[dict]:
             best.append(a.max())
             median.append(float(np.median(a)))
             near.append(a.max() - p <= 0.02)
-        rows.append({
-            "k": k,
-            "criterion": criterion,
-            "groups": len(groups),
-            "pick_median": float(np.median(picked)),
-            "pick_mean": float(np.mean(picked)),
-            "within_0.02_of_best": float(np.mean(near)),
-            "best_mean": float(np.mean(best)),
-            "median_mean": float(np.mean(median)),
-        })
+        rows.append(
+            {
+                "k": k,
+                "criterion": criterion,
+                "groups": len(groups),
+                "pick_median": float(np.median(picked)),
+                "pick_mean": float(np.mean(picked)),
+                "within_0.02_of_best": float(np.mean(near)),
+                "best_mean": float(np.mean(best)),
+                "median_mean": float(np.mean(median)),
+            }
+        )
     return rows
 
 
@@ -101,29 +103,31 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.train:
         train_missing(args.runs, args.preset, parse_seeds(args.train), args.jobs, args.threads, args.steps)
-    paths = sorted(args.runs.glob("*/checkpoint.pt"), key=lambda p: (load_file(p)["config"]["seed"], str(p)))
-    if len(paths) < 2:
-        raise SystemExit(f"need at least two runs under {args.runs}; found {len(paths)} (train some with --train)")
+    loaded = [(path, load_file(path)) for path in args.runs.glob("*/checkpoint.pt")]  # each file read once
+    loaded.sort(key=lambda pc: (pc[1]["config"]["seed"], str(pc[0])))
+    if len(loaded) < 2:
+        raise SystemExit(f"need at least two runs under {args.runs}; found {len(loaded)} (train some with --train)")
     x_test, y_test = load_dataset("mnist", "test")
     x_test, y_test = x_test[: args.images], y_test[: args.images]
     runs, models = [], []
-    for path in paths:
-        ckpt = load_file(path)
+    for path, ckpt in loaded:
         model = model_from_checkpoint(ckpt, path)
         scores = evaluate(model, x_test, y_test)  # labels: scoring only
         hist = ckpt["history"]
         summary = path.parent / "summary.json"
         trained_on = json.loads(summary.read_text()).get("machine", "") if summary.exists() else ""
-        runs.append({
-            "run": path.parent.name,
-            "seed": ckpt["config"]["seed"],
-            "steps": ckpt["step"],
-            "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
-            "accuracy": round(scores.accuracy, 4),
-            "nmi": round(scores.nmi, 4),
-            "li_cat_final": round(hist["li_cat"][-1], 4),
-            "trained_on": trained_on,
-        })
+        runs.append(
+            {
+                "run": path.parent.name,
+                "seed": ckpt["config"]["seed"],
+                "steps": ckpt["step"],
+                "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
+                "accuracy": round(scores.accuracy, 4),
+                "nmi": round(scores.nmi, 4),
+                "li_cat_final": round(hist["li_cat"][-1], 4),
+                "trained_on": trained_on,
+            }
+        )
         models.append(model)
     free = label_free_scores(models, x_test)  # no labels
     for i, r in enumerate(runs):
@@ -148,15 +152,22 @@ def main(argv: list[str] | None = None) -> int:
     for row in groups:
         print("| " + " | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in gcols) + " |")
     if args.json:
-        args.json.write_text(json.dumps({
-            "machine": machine_summary(),
-            "date": time.strftime("%Y-%m-%d"),
-            "command": "python benchmarks/seed_study.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "runs": runs,
-            "spearman": rho,
-            "groups": groups,
-            "nmi_matrix": np.round(free["nmi"], 4).tolist(),
-        }, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine_summary(),
+                    "date": time.strftime("%Y-%m-%d"),
+                    "command": "python benchmarks/seed_study.py "
+                    + " ".join(argv if argv is not None else sys.argv[1:]),
+                    "runs": runs,
+                    "spearman": rho,
+                    "groups": groups,
+                    "nmi_matrix": np.round(free["nmi"], 4).tolist(),
+                },
+                indent=1,
+            )
+            + "\n"
+        )
     return 0
 
 

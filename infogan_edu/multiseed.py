@@ -277,12 +277,12 @@ class MultiSeedTrainer:
                     save = self.out_dir is not None and (self.step % cfg.ckpt_every == 0 or end)
                     if evaluate or save:
                         self.sync()
-                    for t in self.live():
-                        t.train_seconds = time.perf_counter() - started
-                        if evaluate:
-                            t.evaluate_now()
-                        if save:
-                            t.save(t.out_dir / "checkpoint.pt")
+                        for t in self.live():
+                            t.train_seconds = time.perf_counter() - started
+                            if evaluate:
+                                t.evaluate_now()
+                            if save:
+                                t.save(t.out_dir / "checkpoint.pt")
             finally:
                 if bar is not None:
                     bar.close()

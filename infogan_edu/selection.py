@@ -109,12 +109,19 @@ def perturbed(x: torch.Tensor) -> list[torch.Tensor]:
     return out
 
 
-def stability(model: torch.nn.Module, images: np.ndarray | torch.Tensor, batch_size: int = 1000) -> float:
+def stability(
+    model: torch.nn.Module,
+    images: np.ndarray | torch.Tensor,
+    partition: torch.Tensor | None = None,
+    batch_size: int = 1000,
+) -> float:
     """The share of real images whose argmax_k Q(c1 = k | x) is unchanged by each change in `perturbed`, averaged
-    over the changes."""
+    over the changes. `partition`, the argmax on the unchanged images (N,), is computed when not given."""
     _check_images(images)
     x = to_float_images(images)  # (N, 1, H, W) in [-1, 1]
-    base = category_probabilities(model, images, batch_size=batch_size).argmax(1)  # (N,)
+    if partition is None:
+        partition = category_probabilities(model, images, batch_size=batch_size).argmax(1)  # (N,)
+    base = torch.as_tensor(partition)
     kept = [
         (category_probabilities(model, to_uint8_images(v), batch_size=batch_size).argmax(1) == base).float().mean()
         for v in perturbed(x)
@@ -135,7 +142,9 @@ def label_free_scores(models: Sequence[torch.nn.Module], images: np.ndarray | to
     return {
         "agreement": agreement(nmi) if len(models) > 1 else np.full(1, np.nan),
         "balance": np.array([balance(p) for p in probs]),
-        "stability": np.array([stability(m, images) for m in models]),
+        "stability": np.array(
+            [stability(m, images, torch.from_numpy(p)) for m, p in zip(models, partitions, strict=True)]
+        ),
         "confidence": np.array([confidence(p) for p in probs]),
         "partitions": partitions,
         "nmi": nmi,

@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -108,8 +108,10 @@ class Trainer:
         test_images: np.ndarray | torch.Tensor | None = None,
         test_labels: np.ndarray | None = None,
         out_dir: str | Path | None = None,
-        progress: bool = True,
+        progress: bool | Literal["lines"] = True,
     ):
+        # progress: a tqdm bar (True), nothing (False), or one printed line per evaluation ("lines": the log a
+        # stored notebook keeps, since a bar's stored text shows the moment it was drawn, at 0%)
         self.config = config
         self.device = pick_device(config.device)
         self.fast = resolve_fast_path(config, self.device)
@@ -235,7 +237,7 @@ class Trainer:
         # windows end at multiples of log_every, so a resumed run logs at the same steps
         n_in_buf = 0
         bar = None
-        if self.progress:
+        if self.progress is True:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=target, initial=self.step, desc=f"InfoGAN [{cfg.preset}]", unit="step")
@@ -255,8 +257,10 @@ class Trainer:
                             bar.n = self.step
                             bar.set_postfix(L_I=f"{self.history.li_cat[-1]:.3f}", refresh=False)
                             bar.refresh()
-                    if self.test_images is not None and (self.step % cfg.eval_every == 0 or self.step == target):
-                        self.evaluate_now()
+                    if self.step % cfg.eval_every == 0 or self.step == target:
+                        accuracy = self.evaluate_now() if self.test_images is not None else None
+                        if self.progress == "lines":
+                            self._print_line(target, accuracy, time.perf_counter() - started)
                     if self.out_dir is not None and (
                         self.step % cfg.ckpt_every == 0 or self.step == target or stop.requested
                     ):
@@ -270,6 +274,10 @@ class Trainer:
             saved = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
             raise interrupted(stop.requested, self.step, saved and f"checkpoint saved to {saved}")
         return self.history
+
+    def _print_line(self, target: int, accuracy: float | None, wall: float) -> None:
+        acc = f" · test accuracy {accuracy:.3f}" if accuracy is not None else ""
+        print(f"step {self.step:5d} of {target}: L_I(c1) {self.history.li_cat[-1]:.3f} nats{acc} · {wall / 60:.1f} min")
 
     def _flush(self, window: torch.Tensor, wall: float) -> None:
         values = window.cpu()  # (n, len(METRICS)): the host sync

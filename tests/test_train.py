@@ -163,3 +163,16 @@ def test_sigterm_saves_a_checkpoint_then_stops(tmp_path: Path) -> None:
         t.train()
     assert load_file(tmp_path / "checkpoint.pt")["step"] == 4
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is restored
+
+
+def test_progress_lines_prints_one_line_per_evaluation(capsys) -> None:
+    """progress="lines" prints the step, L_I and accuracy at each evaluation: a log a stored notebook keeps."""
+    from tests._tiny import tiny_config, tiny_data
+
+    images, labels = tiny_data()
+    trainer = Trainer(tiny_config(steps=4, eval_every=2, log_every=1), images, images, labels, progress="lines")
+    trainer.train()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["step     2 of 4", "step     4 of 4"]
+    assert f"L_I(c1) {trainer.history.li_cat[-1]:.3f} nats" in lines[-1]
+    assert f"test accuracy {trainer.history.accuracy[-1]:.3f}" in lines[-1]

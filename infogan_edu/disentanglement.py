@@ -1,0 +1,242 @@
+r"""Disentanglement metrics where the true factors are known: MIG and the FactorVAE score (lesson 06).
+
+Mutual information makes a code *informative* about the images; whether each code also tracks *one* factor of
+variation (and each factor one code) is a separate property, "disentanglement", which can only be measured when
+the true factors are known, as for the Shapes data (`infogan_edu.data.shapes`). Two metrics from the literature
+that Locatello et al. (2019) compare across many models and seeds:
+
+* **MIG**, the mutual information gap (Chen et al. 2018, "Isolating sources of disentanglement in VAEs"),
+
+      MIG = 1/K sum_k [ I(v_k; z_{j^(k)}) - max_{j != j^(k)} I(v_k; z_j) ] / H(v_k),   j^(k) = argmax_j I(v_k; z_j),
+
+  for factors v_1..v_K and code dimensions z_1..z_D: for each factor, the gap between the code that knows most
+  about it and the runner-up, as a fraction of all there is to know about it. 1: each factor is captured by
+  exactly one code, fully; 0: no code stands out. The MIs are plug-in estimates on a discretised code
+  (`discretize`: 20 equal-width bins per dimension, as in Locatello et al.'s disentanglement_lib), with the
+  discrete factors taken as they are.
+
+* **The FactorVAE score** (Kim & Mnih 2018). Fix one factor k at a random value, draw L images with every other
+  factor random, encode them, divide each code dimension by its standard deviation over the whole data set, and
+  find the dimension with the smallest variance across the L codes: d* = argmin_d Var_l(z_{l,d} / s_d). The
+  vote (d*, k) says "dimension d* stays still when factor k is held fixed". A majority-vote classifier
+  predicts k from d* (the most frequent factor among d*'s training votes); the score is its accuracy on
+  held-out votes. 1/K is chance; 1 means every factor has a code of its own that stays still when it does.
+
+Why the FactorVAE score rather than DCI disentanglement (Eastwood & Williams 2018)? DCI needs a regressor from
+codes to factors (lasso or gradient-boosted trees) whose hyperparameters change the score; the FactorVAE score
+needs only counting, which a reader can check by hand. It also *intervenes* on the factors (holding one fixed),
+which the Shapes renderer allows, while MIG only observes samples, so the two metrics look from two sides.
+
+All MIs and entropies are in nats, computed with `infogan_edu.mi` (`mutual_information`, `entropy`); MIG is a
+ratio of nats to nats, so the base of the logarithm cancels, as long as both use the same one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .data.batching import to_float_images
+from .data.shapes import SHAPES_SIZES, render_shapes, shapes_index
+from .mi import entropy, mutual_information
+from .models import InfoGAN, evaluating
+
+N_BINS = 20  # equal-width bins per code dimension, as in disentanglement_lib
+
+
+# ------------------------------------------------------------------ plug-in information
+def discretize(x: Tensor | np.ndarray, n_bins: int = N_BINS) -> Tensor:
+    """Each column of x (N, D) cut into `n_bins` equal-width bins between its min and max: long (N, D) in
+    0..n_bins-1. A constant column falls in bin 0."""
+    x = torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x, dtype=torch.float64)
+    if x.ndim == 1:
+        x = x[:, None]  # (N, 1)
+    lo, hi = x.min(0).values, x.max(0).values  # (D,) each
+    width = torch.where(hi > lo, (hi - lo) / n_bins, torch.ones_like(hi))  # (D,)
+    return ((x - lo) / width).floor().long().clamp_(0, n_bins - 1)  # (N, D); the max lands in the last bin
+
+
+def _as_labels(a: Tensor | np.ndarray, what: str) -> Tensor:
+    t = torch.as_tensor(np.asarray(a) if not isinstance(a, Tensor) else a)
+    if torch.is_floating_point(t) or t.dtype == torch.bool:
+        raise ValueError(
+            f"{what} must be integer indices (got {t.dtype}); discretise continuous values first with "
+            "infogan_edu.disentanglement.discretize"
+        )
+    return t.long()
+
+
+def joint_distribution(a: Tensor, b: Tensor) -> Tensor:
+    """The empirical joint p(a, b) of two integer sequences (N,): a table (max a + 1, max b + 1) summing to 1."""
+    a, b = _as_labels(a, "a").reshape(-1), _as_labels(b, "b").reshape(-1)
+    if a.numel() != b.numel() or a.numel() == 0:
+        raise ValueError(f"need two non-empty sequences of the same length, got {a.numel()} and {b.numel()}")
+    if int(a.min()) < 0 or int(b.min()) < 0:
+        raise ValueError("labels must be >= 0")
+    n_b = int(b.max()) + 1
+    counts = torch.bincount(a * n_b + b, minlength=(int(a.max()) + 1) * n_b)  # (n_a * n_b,)
+    return counts.view(-1, n_b).double() / a.numel()  # (n_a, n_b)
+
+
+def plugin_mutual_information(a: Tensor, b: Tensor) -> float:
+    r"""The plug-in estimate I(a; b) = sum_{a,b} p^(a, b) log[ p^(a, b) / (p^(a) p^(b)) ], p^ the empirical
+    frequencies of the N pairs, in nats. Biased upwards by about (|A| - 1)(|B| - 1) / (2N) for independent a, b."""
+    return mutual_information(joint_distribution(a, b))
+
+
+def plugin_entropy(a: Tensor) -> float:
+    r"""H(a) = -sum_a p^(a) log p^(a) of an integer sequence, in nats."""
+    a = _as_labels(a, "a").reshape(-1)
+    return float(entropy(torch.bincount(a).double() / a.numel()))
+
+
+def mi_matrix(codes_binned: Tensor, factors: Tensor) -> Tensor:
+    """I(z_j; v_k) for every discretised code dimension j (columns of (N, D)) and factor k (columns of (N, K)):
+    a float64 table (D, K), in nats."""
+    codes_binned, factors = _as_labels(codes_binned, "codes_binned"), _as_labels(factors, "factors")
+    if codes_binned.ndim != 2 or factors.ndim != 2 or codes_binned.shape[0] != factors.shape[0]:
+        raise ValueError(
+            f"codes must be (N, D) and factors (N, K) with the same N, got {tuple(codes_binned.shape)} "
+            f"and {tuple(factors.shape)}"
+        )
+    table = torch.zeros(codes_binned.shape[1], factors.shape[1], dtype=torch.float64)
+    for j in range(codes_binned.shape[1]):
+        for k in range(factors.shape[1]):
+            table[j, k] = plugin_mutual_information(codes_binned[:, j], factors[:, k])
+    return table
+
+
+# ------------------------------------------------------------------ MIG
+class MIGResult(NamedTuple):
+    score: float  # MIG, the mean of `per_factor`
+    per_factor: Tensor  # (K,) [I(top) - I(second)] / H(v_k)
+    mi: Tensor  # (D, K) I(z_j; v_k) in nats
+    factor_entropy: Tensor  # (K,) H(v_k) in nats
+
+
+def mig(codes: Tensor | np.ndarray, factors: Tensor | np.ndarray, n_bins: int = N_BINS) -> MIGResult:
+    r"""The mutual information gap of codes (N, D) (float; each column is discretised into `n_bins` equal-width
+    bins) against discrete factors (N, K) (integer indices):
+
+        MIG = 1/K sum_k [ I(v_k; z_{j^(k)}) - max_{j != j^(k)} I(v_k; z_j) ] / H(v_k)
+
+    Needs D >= 2 code dimensions (a gap needs a runner-up)."""
+    binned = discretize(codes, n_bins)  # (N, D)
+    factors = _as_labels(factors, "factors")
+    if factors.ndim == 1:
+        factors = factors[:, None]  # (N, 1)
+    if binned.shape[1] < 2:
+        raise ValueError(f"MIG needs at least 2 code dimensions, got {binned.shape[1]}")
+    mi = mi_matrix(binned, factors)  # (D, K): I(z_j; v_k)
+    h = torch.tensor([plugin_entropy(factors[:, k]) for k in range(factors.shape[1])], dtype=torch.float64)
+    if (h <= 0).any():
+        raise ValueError("a factor is constant in this sample (H(v_k) = 0); MIG is undefined for it")
+    top2 = mi.topk(2, dim=0).values  # (2, K): I(v_k; z_{j^(k)}) and the runner-up
+    per_factor = (top2[0] - top2[1]) / h  # (K,) the gap, normalised by H(v_k)
+    return MIGResult(float(per_factor.mean()), per_factor, mi, h)  # 1/K sum_k
+
+
+# ------------------------------------------------------------------ the FactorVAE score
+def factor_vae_vote(codes: Tensor, scale: Tensor, active: Tensor) -> int:
+    r"""One vote: d* = argmin_d Var_l(z_{l,d} / s_d) over the active dimensions, for codes (L, D) of L images
+    that share one factor's value; `scale` (D,) is s_d, the standard deviation over the data set."""
+    var = (codes / scale).var(dim=0, unbiased=True)  # (D,) Var_l(z_{l,d} / s_d)
+    var = torch.where(active, var, torch.full_like(var, float("inf")))  # collapsed dimensions never win
+    return int(var.argmin())
+
+
+def majority_vote_accuracy(
+    train_votes: np.ndarray, eval_votes: np.ndarray, n_dims: int, n_factors: int
+) -> tuple[float, np.ndarray]:
+    """Accuracy of the majority-vote classifier: votes are (n, 2) arrays of (d*, k). Trained on `train_votes`,
+    it predicts for dimension d the factor most often voted with it (ties: the lowest k); scored on `eval_votes`.
+    Returns (accuracy, the training counts table (n_dims, n_factors))."""
+    table = np.zeros((n_dims, n_factors), dtype=np.int64)
+    np.add.at(table, (train_votes[:, 0], train_votes[:, 1]), 1)  # counts[d, k]
+    predict = table.argmax(axis=1)  # (n_dims,): the factor each dimension votes for
+    return float(np.mean(predict[eval_votes[:, 0]] == eval_votes[:, 1])), table
+
+
+class FactorVAEResult(NamedTuple):
+    score: float  # accuracy of the majority-vote classifier on held-out votes
+    counts: np.ndarray  # (D, K) training votes: how often dimension d was the stillest when factor k was fixed
+    active: np.ndarray  # (D,) bool: dimensions whose spread over the data exceeds `min_scale`
+
+
+def factor_vae_score(
+    encode: Callable[[Tensor], Tensor],
+    sample_factors: Callable[[int, torch.Generator], Tensor],
+    render: Callable[[Tensor], Tensor],
+    n_train: int = 500,
+    n_eval: int = 300,
+    batch: int = 64,
+    n_scale: int = 5000,
+    min_scale: float = 0.05,
+    seed: int = 0,
+) -> FactorVAEResult:
+    r"""The FactorVAE score (Kim & Mnih 2018) with interventions on the factors.
+
+    `sample_factors(n, generator)` draws factor indices (n, K); `render(factors)` makes their images;
+    `encode(images)` returns codes (n, D). s_d is measured on `n_scale` random images; dimensions with
+    s_d < `min_scale` are ignored (a collapsed code would otherwise always be the stillest). Each of the
+    `n_train + n_eval` votes fixes one factor k (cycling through all K) for `batch` images."""
+    gen = torch.Generator().manual_seed(seed)
+    scale = encode(render(sample_factors(n_scale, gen))).double().std(dim=0)  # (D,) s_d
+    active = scale >= min_scale
+    if not bool(active.any()):
+        raise ValueError(f"every code dimension has a spread below min_scale={min_scale}: the encoder has collapsed")
+    votes = np.zeros((n_train + n_eval, 2), dtype=np.int64)
+    for i in range(n_train + n_eval):
+        factors = sample_factors(batch, gen)  # (L, K)
+        k = i % factors.shape[1]
+        factors[:, k] = factors[0, k]  # hold factor k fixed at one random value
+        codes = encode(render(factors)).double()  # (L, D)
+        votes[i] = (factor_vae_vote(codes, scale.clamp_min(min_scale), active), k)
+    acc, counts = majority_vote_accuracy(votes[:n_train], votes[n_train:], int(scale.numel()), factors.shape[1])
+    return FactorVAEResult(acc, counts, active.numpy())
+
+
+# ------------------------------------------------------------------ Shapes and InfoGAN
+def sample_shapes_factors(n: int, generator: torch.Generator) -> Tensor:
+    """Uniform factor indices (n, 5) of the Shapes data (shape, scale, orientation, pos_x, pos_y)."""
+    return torch.stack([torch.randint(s, (n,), generator=generator) for s in SHAPES_SIZES], dim=1)  # (n, 5)
+
+
+def render_shapes_factors(factors: Tensor) -> Tensor:
+    """uint8 images (n, 64, 64) in {0, 1} of factor indices (n, 5)."""
+    return render_shapes(shapes_index(*factors.T.numpy()))[0]
+
+
+def q_codes(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int = 1000) -> Tensor:
+    """Q as an encoder: [argmax of each categorical code | mean of each continuous code], (N, n_cat + n_cont).
+
+    `images` are uint8 (N, H, W) (`pixel_max` maps to +1: 1 for Shapes, 255 for MNIST) or float (N, 1, H, W)
+    already in [-1, 1], such as G's output."""
+    out = []
+    with torch.no_grad(), evaluating(model):
+        for start in range(0, images.shape[0], batch):
+            x = images[start : start + batch]
+            if not torch.is_floating_point(x):
+                x = to_float_images(x, pixel_max)  # (B, 1, H, W) in [-1, 1]
+            q = model.q(x)
+            cats = [logits.argmax(1, keepdim=True).float() for logits in q.cat_logits]  # each (B, 1)
+            out.append(torch.cat([*cats, q.mean], dim=1))  # (B, n_cat + n_cont)
+    return torch.cat(out)
+
+
+def generated_with_codes(model: InfoGAN, n: int, seed: int = 0, batch: int = 1000) -> tuple[Tensor, Tensor]:
+    """n images G(z, c), float (n, 1, H, W) in [-1, 1] (what Q was trained on), and their known codes c as one
+    float table (n, n_cat + n_cont): [c_cat | c_cont]."""
+    gen = torch.Generator().manual_seed(seed)
+    images, codes = [], []
+    with torch.no_grad(), evaluating(model):
+        for start in range(0, n, batch):
+            latent = model.spec.sample(min(batch, n - start), gen)
+            x = model.g(model.spec.to_input(latent))  # (B, 1, H, W) in [-1, 1]
+            images.append(x)
+            codes.append(torch.cat([latent.cat.float(), latent.cont], dim=1))  # (B, n_cat + n_cont)
+    return torch.cat(images), torch.cat(codes)

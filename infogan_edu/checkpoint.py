@@ -1,8 +1,12 @@
 """Checkpoints that never lose work, and never run foreign code.
 
-- Written atomically: to a temporary file in the same folder, flushed to disk, then renamed over the
-  old one (`os.replace` is atomic on POSIX and Windows). A crash mid-write leaves the previous
-  checkpoint intact.
+- Written atomically: serialised in memory, written to a temporary file in the same folder, flushed to
+  disk, then renamed over the old one (`os.replace` is atomic on POSIX and Windows). A failed write (a full
+  disk) or a crash mid-write leaves the previous checkpoint intact; a temporary file that a killed process
+  left behind is removed by the next save to the same path.
+- Checked before it is read: the zip archive `torch.save` writes carries a CRC-32 of every record, which
+  PyTorch's reader does not verify; `zipfile` does, so a flipped byte or a cut file is refused instead of
+  loading altered weights.
 - Read with `torch.load(weights_only=True)`: only tensors and plain containers are unpickled, so a
   checkpoint from a stranger cannot execute code on your machine.
 - Compared against the model before loading: a checkpoint from another architecture or latent spec
@@ -13,10 +17,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import pickle
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -30,24 +34,105 @@ class CheckpointError(RuntimeError):
     """A checkpoint that cannot be used, with what happened and what to do."""
 
 
+CHUNK = 1 << 20  # bytes per write call
+# What every infogan-edu checkpoint holds (training checkpoints and fp16 exports alike), and the type of each.
+REQUIRED: dict[str, type | tuple[type, ...]] = {"architecture": dict, "config": dict, "step": int, "model": dict}
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete `<name>.<pid>.<hex>.tmp` files beside `path` whose writer process no longer exists (killed mid-save)."""
+    if os.name != "posix":  # no cheap, harmless liveness check elsewhere; leave them
+        return
+    for tmp in path.parent.glob(f"{path.name}.*.*.tmp"):
+        pid_text = tmp.name[len(path.name) + 1 :].split(".")[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_text), 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # it exists (e.g. another user's): not ours to delete
+            continue
+
+
 def save_atomic(obj: dict, path: str | os.PathLike) -> Path:
-    """torch.save `obj` to `path` atomically (temporary file + fsync + rename)."""
+    """torch.save `obj` to `path` atomically (in memory, then temporary file + fsync + rename).
+
+    Raises:
+        OSError: the file could not be written (full disk, no permission...). The message says what happened
+            and that the previous checkpoint at `path` is unchanged; no temporary file is left.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)  # serialised first: a failed disk write is then a plain OSError, never torch's
+    data = buffer.getbuffer()
+    tmp = path.parent / f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path)
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as f:
+            for start in range(0, len(data), CHUNK):
+                f.write(data[start : start + CHUNK])
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        message = (
+            f"could not write the checkpoint {path} ({e.strerror or e}); nothing was changed: the previous checkpoint "
+            "there, if any, is intact and no temporary file was left. Free some disk space (or choose another "
+            "folder), then save again or continue the run with --resume / Trainer.resume"
+        )
+        raise (OSError(message) if e.errno is None else OSError(e.errno, message)) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    finally:
+        data.release()
+        buffer.close()
+    _fsync_folder(path.parent)
     return path
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (POSIX); best effort, since some file systems refuse to fsync a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _unreadable(path: Path, reason: str) -> CheckpointError:
+    return CheckpointError(
+        f"{path} is not a readable infogan-edu checkpoint ({reason[:200]}). It may be truncated, "
+        "corrupt, or hold pickled objects other than tensors, which are refused for safety. "
+        "Use a checkpoint written by infogan-edu, or train a new one."
+    )
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _check_archive(path: Path) -> None:
+    """Verify the CRC-32 of every record of the zip archive torch.save writes (torch.load does not)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except Exception as e:  # any parse failure of a damaged archive: BadZipFile, zlib.error, EOFError, ...
+        raise _unreadable(path, f"damaged archive: {_first_line(e)}") from None
+    if bad is not None:
+        raise _unreadable(path, f"record {bad} fails its CRC-32 check")
 
 
 def load_file(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -55,19 +140,23 @@ def load_file(path: str | os.PathLike, map_location: str | torch.device = "cpu")
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}: check the path (train one with `python -m infogan_edu train`)")
+    _check_archive(path)
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(
-            f"{path} is not a readable infogan-edu checkpoint ({first[:200]}). It may be truncated, "
-            "corrupt, or hold pickled objects other than tensors, which are refused for safety. "
-            "Use a checkpoint written by infogan-edu, or train a new one."
-        ) from None
+    except Exception as e:  # the weights-only unpickler can also fail with KeyError, IndexError, struct.error...
+        raise _unreadable(path, _first_line(e)) from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise CheckpointError(
             f"{path} is not an infogan-edu checkpoint (expected format {FORMAT!r}, "
             f"found {obj.get('format') if isinstance(obj, dict) else type(obj).__name__!r})"
+        )
+    wrong = [key for key, kind in REQUIRED.items() if not isinstance(obj.get(key), kind) or isinstance(obj[key], bool)]
+    tensors = obj.get("model") if isinstance(obj.get("model"), dict) else {}
+    if wrong or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items()):
+        raise CheckpointError(
+            f"{path} says it is an infogan-edu checkpoint but its {', '.join(wrong) or 'model weights'} "
+            f"{'are' if len(wrong) > 1 else 'is'} missing or of the wrong type: it was damaged or written by "
+            "other code. Use a checkpoint written by infogan-edu, or train a new one."
         )
     return obj
 

@@ -20,6 +20,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import torch
 
@@ -37,8 +38,15 @@ from .config import (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what was wrong, and where the help is), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m infogan_edu",
         description="Train and evaluate InfoGAN (Chen et al. 2016) on MNIST or Fashion-MNIST.",
     )
@@ -157,7 +165,7 @@ def _summary(trainer, args: argparse.Namespace) -> dict:
 
 def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig:
     overrides = {"seed": args.seed, "dataset": args.dataset, **changes}
-    if args.steps:
+    if args.steps is not None:
         overrides["steps"] = args.steps
     config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
     return lambda0_control(config) if args.lambda0_control else config
@@ -172,19 +180,21 @@ def _train(args: argparse.Namespace) -> int:
     changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
     if args.seeds is not None:
         return _train_seeds(args, changes)
-    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
     ckpt = args.out / "checkpoint.pt"
+    config = None if args.resume else _config(args, changes)  # a bad value fails here, before the data is read
+    if config is not None and ckpt.exists():
+        print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
+        return 2
+    if args.resume and not ckpt.is_file():
+        raise CheckpointError(f"no checkpoint at {ckpt} to resume: check --out, or train without --resume")
+    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
     if args.resume:
-        overrides = {"steps": args.steps} if args.steps else {}
+        overrides = {"steps": args.steps} if args.steps is not None else {}
         trainer = Trainer.resume(
             ckpt, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress, **overrides
         )
         print(f"resuming {ckpt} at step {trainer.step} of {trainer.config.steps}")
     else:
-        if ckpt.exists():
-            print(f"error: {ckpt} exists; pass --resume to continue it or choose another --out", file=sys.stderr)
-            return 2
-        config = _config(args, changes)
         trainer = Trainer(config, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress)
     cfg = trainer.config
     print(f"preset={cfg.preset} device={trainer.device} seed={cfg.seed} steps={cfg.steps} batch={cfg.batch_size}")
@@ -200,10 +210,11 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
     from .multiseed import MultiSeedTrainer, parse_seeds
     from .selection import DEFAULT_RULE, label_free_scores, pick
 
-    seeds = parse_seeds(args.seeds)  # a bad list fails here, before the data is read
+    seeds = parse_seeds(args.seeds)  # a bad list (or config, below) fails here, before the data is read
+    config = None if args.resume else _config(args, changes)
     x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
     if args.resume:
-        overrides = {"steps": args.steps} if args.steps else {}
+        overrides = {"steps": args.steps} if args.steps is not None else {}
         mst = MultiSeedTrainer.resume(args.out, x_train, x_test, y_test, progress=not args.no_progress, **overrides)
         if mst.seeds != seeds:
             print(f"error: {args.out} holds seeds {mst.seeds}, not {seeds}", file=sys.stderr)
@@ -217,7 +228,7 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
             )
             return 2
         mst = MultiSeedTrainer(
-            _config(args, changes), seeds, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress
+            config, seeds, x_train, x_test, y_test, out_dir=args.out, progress=not args.no_progress
         )
     cfg = mst.config
     print(f"preset={cfg.preset} device={mst.device} seeds={seeds} steps={cfg.steps} batch={cfg.batch_size}")

@@ -14,6 +14,8 @@ objective min_{G,Q} max_D V - lambda L_I, so either grouping is faithful to the 
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import os
 from dataclasses import dataclass
 from typing import Literal
@@ -78,23 +80,49 @@ class TrainConfig:
     fused_adam: bool | None = None
 
     def __post_init__(self) -> None:
-        self.categorical = tuple(self.categorical)
-        self.betas = tuple(self.betas)
-        for name in ("steps", "batch_size", "log_every", "eval_every", "ckpt_every"):
+        """Check every field; a wrong type or range is one ValueError that names the field."""
+        for name in ("steps", "batch_size", "log_every", "eval_every", "ckpt_every", "seed"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"TrainConfig.{name} must be a positive int, got {v!r}")
-        for name in ("lr_d", "lr_g", "width"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"TrainConfig.{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("lambda_cat", "lambda_cont"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)!r}")
-        if self.g_loss not in ("nonsaturating", "minimax"):
-            raise ValueError(f"TrainConfig.g_loss must be 'nonsaturating' or 'minimax', got {self.g_loss!r}")
-        if self.q_optimizer not in ("d", "g"):
-            raise ValueError(f"TrainConfig.q_optimizer must be 'd' or 'g', got {self.q_optimizer!r}")
-        self.latent_spec()  # validates the latent fields
+            low, high = (0, 2**63 - 2) if name == "seed" else (1, 2**63 - 1)  # seed + 1 seeds the latent stream
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not low <= v <= high:
+                kind = "an int >= 0 (below 2**63 - 1)" if name == "seed" else "a positive int"
+                raise ValueError(f"TrainConfig.{name} must be {kind}, got {v!r}")
+            setattr(self, name, int(v))
+        for name, low in (("lr_d", 0), ("lr_g", 0), ("width", 0), ("lambda_cat", None), ("lambda_cont", None)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0 or v == low:
+                rule = "> 0" if low == 0 else ">= 0"
+                raise ValueError(f"TrainConfig.{name} must be a finite number {rule}, got {v!r}")
+            setattr(self, name, float(v))
+        betas = self.betas
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or not all(
+            isinstance(b, numbers.Real) and not isinstance(b, bool) and 0 <= b < 1 for b in betas
+        ):
+            raise ValueError(f"TrainConfig.betas must be two numbers in [0, 1) (Adam's beta1, beta2), got {betas!r}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        for name in ("fixed_std", "info_trains_trunk", "info_to_generator"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"TrainConfig.{name} must be True or False, got {getattr(self, name)!r}")
+        for name in ("channels_last", "bf16", "compile", "fused_adam"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
+                raise ValueError(f"TrainConfig.{name} must be True, False or None (auto), got {getattr(self, name)!r}")
+        for name, choices in (("g_loss", ("nonsaturating", "minimax")), ("q_optimizer", ("d", "g"))):
+            if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
+                raise ValueError(f"TrainConfig.{name} must be one of {choices}, got {getattr(self, name)!r}")
+        for name in ("preset", "dataset", "device", "compile_mode"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"TrainConfig.{name} must be a string, got {getattr(self, name)!r}")
+        if self.device != "auto":
+            try:
+                torch.device(self.device)
+            except (RuntimeError, ValueError, TypeError):
+                message = f"TrainConfig.device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}"
+                raise ValueError(message) from None
+        if isinstance(self.categorical, list):
+            self.categorical = tuple(self.categorical)
+        spec = self.latent_spec()  # validates the latent fields (the message names LatentSpec's field)
+        self.noise, self.categorical, self.continuous = spec.noise, spec.categorical, spec.continuous
+        self.noise_scale = spec.noise_scale
 
     def latent_spec(self) -> LatentSpec:
         return LatentSpec(self.noise, tuple(self.categorical), self.continuous, self.noise_prior, self.noise_scale)
@@ -125,6 +153,10 @@ class TrainConfig:
         return cls(**d)
 
     def replace(self, **changes: object) -> TrainConfig:
+        known = [f.name for f in dataclasses.fields(self)]
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise ValueError(f"unknown TrainConfig field(s) {unknown}; the fields are: {', '.join(known)}")
         return dataclasses.replace(self, **changes)
 
 
@@ -154,14 +186,23 @@ CPU = TrainConfig(
 PRESETS: dict[str, TrainConfig] = {"paper": PAPER, "cpu": CPU}
 
 
+class DeviceError(ValueError, RuntimeError):
+    """The requested device does not exist here or is not a device name (a ValueError the CLI reports in one line;
+    also a RuntimeError, what it was before)."""
+
+
 def pick_device(requested: str = "auto") -> torch.device:
     """cuda if present, else cpu. INFOGAN_EDU_DEVICE (or `requested`) forces one."""
     requested = os.environ.get(DEVICE_ENV, requested)
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(requested)
+    try:
+        dev = torch.device(requested)
+    except (RuntimeError, TypeError, ValueError):
+        source = f"${DEVICE_ENV}" if os.environ.get(DEVICE_ENV) else "the device"
+        raise DeviceError(f"{source} is {requested!r}, not a device name; use 'auto', 'cpu' or 'cuda[:N]'") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
+        raise DeviceError(
             f"device {requested!r} was requested but this PyTorch sees no CUDA GPU "
             f"(torch {torch.__version__}); use device='auto' or 'cpu'"
         )

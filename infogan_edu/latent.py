@@ -18,6 +18,7 @@ differential entropy is ln 2 nats.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -64,11 +65,12 @@ def gaussian_log_density(x: torch.Tensor, mean: torch.Tensor, log_std: torch.Ten
 
 
 def _check_positive_int(field: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    """`value` as a plain int (numpy integers accepted), or one ValueError naming the field."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"LatentSpec.{field} must be an int, got {type(value).__name__} ({value!r})")
     if value < minimum:
         raise ValueError(f"LatentSpec.{field} must be >= {minimum}, got {value}")
-    return value
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -88,24 +90,24 @@ class LatentSpec:
     noise_scale: float = 1.0  # z ~ scale * Unif(-1, 1) or scale * N(0, I); < 1 gives the codes more weight
 
     def __post_init__(self) -> None:
-        _check_positive_int("noise", self.noise, 1)
-        _check_positive_int("continuous", self.continuous, 0)
+        object.__setattr__(self, "noise", _check_positive_int("noise", self.noise, 1))
+        object.__setattr__(self, "continuous", _check_positive_int("continuous", self.continuous, 0))
         cats = self.categorical
-        if isinstance(cats, int) and not isinstance(cats, bool):
+        if isinstance(cats, numbers.Integral) and not isinstance(cats, bool):
             cats = (cats,)
         if not isinstance(cats, (tuple, list)):
             raise ValueError(
                 f"LatentSpec.categorical must be a tuple of ints (the number of values of each "
                 f"categorical code), got {type(cats).__name__} ({cats!r})"
             )
-        for i, k in enumerate(cats):
-            _check_positive_int(f"categorical[{i}]", k, 2)
-        object.__setattr__(self, "categorical", tuple(cats))
-        if self.noise_prior not in ("uniform", "normal"):
+        cats = tuple(_check_positive_int(f"categorical[{i}]", k, 2) for i, k in enumerate(cats))
+        object.__setattr__(self, "categorical", cats)
+        if not isinstance(self.noise_prior, str) or self.noise_prior not in ("uniform", "normal"):
             raise ValueError(f"LatentSpec.noise_prior must be 'uniform' or 'normal', got {self.noise_prior!r}")
         scale = self.noise_scale
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
-            raise ValueError(f"LatentSpec.noise_scale must be a positive number, got {self.noise_scale!r}")
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not 0 < scale < math.inf:
+            raise ValueError(f"LatentSpec.noise_scale must be a positive, finite number, got {self.noise_scale!r}")
+        object.__setattr__(self, "noise_scale", float(scale) if not isinstance(scale, int) else scale)
         if not self.categorical and self.continuous == 0:
             raise ValueError("LatentSpec needs at least one code: categorical=() and continuous=0 is a plain GAN")
 

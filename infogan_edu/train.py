@@ -294,13 +294,13 @@ class Trainer:
         if all(finite):
             return None
         bad = [name for name, ok in zip(METRICS, finite, strict=True) if not ok]
+        return f"{', '.join(bad)} became NaN or infinite by step {self.step}; training stopped and {self._kept()}"
+
+    def _kept(self) -> str:
         last = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
-        kept = (
-            f"the last good checkpoint is {last} (step {self._saved_step(last)})"
-            if last is not None and last.exists()
-            else "no checkpoint had been written"
-        )
-        return f"{', '.join(bad)} became NaN or infinite by step {self.step}; training stopped and {kept}"
+        if last is not None and last.exists():
+            return f"the last good checkpoint is {last} (step {self._saved_step(last)})"
+        return "no checkpoint had been written"
 
     def log_window(self, values: torch.Tensor, wall: float) -> None:
         """Append the window's means (values: (n, len(METRICS)) on the CPU) to the history."""
@@ -343,6 +343,14 @@ class Trainer:
         }
 
     def save(self, path: str | Path) -> Path:
+        """Write the state atomically; refused (NonFiniteLossError) if a NaN reached the weights before the losses
+        showed it (they are checked every `log_every` steps), so a checkpoint never holds NaN weights."""
+        bad = [k for k, v in self.model.state_dict().items() if v.is_floating_point() and not v.isfinite().all()]
+        if bad:
+            raise NonFiniteLossError(
+                f"weights ({', '.join(bad[:3])}) became NaN or infinite by step {self.step}; they were not saved "
+                f"and {self._kept()}. Lower the learning rates (lr_d, lr_g) or lambda, or check the data for NaNs."
+            )
         return save_atomic(self.state(), path)
 
     @staticmethod
@@ -354,20 +362,21 @@ class Trainer:
 
     def load_state(self, ckpt: dict[str, Any], path: str | Path = "checkpoint") -> None:
         check_architecture(self.model.architecture(), ckpt["architecture"], path)
-        try:
+        try:  # a damaged or hand-made state (missing keys, wrong types) is one CheckpointError, not a traceback
             self.model.load_state_dict(ckpt["model"])
             self.opt_d.load_state_dict(ckpt["opt_d"])
             self.opt_g.load_state_dict(ckpt["opt_g"])
-        except (RuntimeError, ValueError, KeyError) as e:
-            raise CheckpointError(f"{path}: its tensors do not fit this model ({str(e).splitlines()[0]})") from None
-        torch.set_rng_state(ckpt["rng"]["torch"])
-        self.latent_rng.set_state(ckpt["rng"]["latent"])
-        self.batcher.load_state_dict(ckpt["rng"]["batcher"])
-        if "cuda" in ckpt["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
-        self.step = int(ckpt["step"])
-        self.train_seconds = float(ckpt.get("train_seconds", 0.0))
-        self.history = History.from_dict(ckpt["history"])
+            torch.set_rng_state(ckpt["rng"]["torch"])
+            self.latent_rng.set_state(ckpt["rng"]["latent"])
+            self.batcher.load_state_dict(ckpt["rng"]["batcher"])
+            if "cuda" in ckpt["rng"] and self.device.type == "cuda":
+                torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+            self.step = int(ckpt["step"])
+            self.train_seconds = float(ckpt.get("train_seconds", 0.0))
+            self.history = History.from_dict(ckpt["history"])
+        except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as e:
+            why = (str(e).splitlines() or [type(e).__name__])[0]
+            raise CheckpointError(f"{path}: its state does not fit this trainer ({why})") from None
 
     @classmethod
     def resume(

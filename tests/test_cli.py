@@ -124,7 +124,7 @@ def test_set_reaches_the_run_and_bad_values_are_one_line(tmp_path: Path, capsys)
 
     assert main(["train", "--preset", "cpu", "--out", str(tmp_path / "x"), "--set", "lr_d=-1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: TrainConfig.lr_d must be > 0") and "Traceback" not in err
+    assert err.startswith("error: TrainConfig.lr_d must be a finite number > 0") and "Traceback" not in err
     assert main(["train", "--out", str(tmp_path / "x"), "--resume", "--set", "lr_d=1e-4"]) == 2
     assert "cannot be combined with --resume" in capsys.readouterr().err
     if find_dataset("mnist") is None:

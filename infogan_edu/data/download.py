@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .idx import decompress_bytes, read_idx_bytes
+from .idx import IDXFormatError, decompress_bytes, read_idx_bytes
 
 __all__ = [
     "CACHE_ENV",
@@ -100,7 +100,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_verified(path: Path, expected_sha256: str) -> np.ndarray:
+def _read_checked(path: Path, expected_sha256: str) -> np.ndarray:
     """Read an IDX file, check the SHA-256 of its uncompressed bytes, and parse it."""
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
@@ -115,6 +115,46 @@ def read_verified(path: Path, expected_sha256: str) -> np.ndarray:
             f"(or copy a good one there)."
         )
     return read_idx_bytes(data, path.name)
+
+
+def _cached_download(path: Path, expected_sha256: str) -> tuple[str, str] | None:
+    """(dataset, file name) when ``path`` is a file this library downloaded into the user cache, else None."""
+    try:
+        in_cache = path.resolve().parent.parent == cache_dir().resolve()
+    except OSError:
+        return None
+    name, filename = path.parent.name, path.name if path.name.endswith(".gz") else path.name + ".gz"
+    if in_cache and SHA256.get(name, {}).get(filename) == expected_sha256:
+        return name, filename
+    return None
+
+
+def read_verified(path: Path, expected_sha256: str, mirrors: list[str] | None = None) -> np.ndarray:
+    """Read an IDX file, check the SHA-256 of its uncompressed bytes, and parse it.
+
+    A corrupt copy in the user cache (:func:`cache_dir`, which holds only what this library downloaded) is
+    fetched again from ``mirrors`` (default ``MIRRORS[dataset]``) and replaced atomically; a corrupt file
+    anywhere else is the user's, so it is only reported.
+    """
+    try:
+        return _read_checked(path, expected_sha256)
+    except (ChecksumError, IDXFormatError) as exc:
+        owned = _cached_download(path, expected_sha256)
+        if owned is None:
+            raise
+        name, filename = owned
+        errors: list[str] = []
+        urls = list(MIRRORS[name] if mirrors is None else mirrors)
+        fetched = _download_file(name, filename, path.parent, urls, errors)
+        if fetched is None:
+            tried = "; ".join(errors) or "no mirrors are configured"
+            raise type(exc)(
+                f"{exc} It is in the user cache, so it was fetched again, but no mirror served a good copy "
+                f"({tried}). Delete it and load again when online."
+            ) from None
+        if fetched != path:
+            path.unlink(missing_ok=True)  # the uncompressed-name copy, now replaced by the .gz download
+        return _read_checked(fetched, expected_sha256)
 
 
 # --- download --------------------------------------------------------------------------------

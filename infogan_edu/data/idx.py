@@ -20,6 +20,7 @@ says what to do, never return a silently shortened array.  Files may be gzip-com
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -105,7 +106,7 @@ def read_idx_bytes(data: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
-    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # Python ints: np.prod would wrap around past 2**63
     actual = len(data) - header_len
     if actual < expected:
         raise IDXFormatError(
@@ -119,7 +120,11 @@ def read_idx_bytes(data: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     flat = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize, offset=header_len)
     # astype to native byte order always copies, so the result is writable and owns its memory.
-    return flat.astype(dtype.newbyteorder("="), copy=True).reshape(dims)
+    flat = flat.astype(dtype.newbyteorder("="), copy=True)
+    try:
+        return flat.reshape(dims)
+    except ValueError as e:  # more dimensions than numpy supports, or an empty array too big to index
+        raise IDXFormatError(f"{name}: numpy cannot hold an array of the declared shape {dims} ({e})") from None
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:

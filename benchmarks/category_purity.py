@@ -12,30 +12,12 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
 import torch
 
 from infogan_edu.checkpoint import load_file
 from infogan_edu.data import load_mnist, to_float_images
-from infogan_edu.metrics import evaluate, generated_category_purity
+from infogan_edu.metrics import evaluate, generated_category_purity, train_digit_classifier
 from infogan_edu.pretrained import model_from_checkpoint
-
-
-def train_reference(x: np.ndarray, y: np.ndarray, epochs: int, seed: int = 0) -> torch.nn.Module:
-    """A supervised MLP digit classifier: images (B, 1, 28, 28) in [-1, 1] -> logits (B, 10)."""
-    torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    images, labels = to_float_images(x), torch.as_tensor(y, dtype=torch.long)  # (N, 1, 28, 28), (N,)
-    for _ in range(epochs):
-        order = torch.randperm(len(images))
-        for start in range(0, len(images), 128):
-            idx = order[start : start + 128]
-            loss = torch.nn.functional.cross_entropy(net(images[idx]), labels[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    return net.eval()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -49,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     x_test, y_test = load_mnist("test")
     if args.train_limit is not None:
         x, y = x[: args.train_limit], y[: args.train_limit]
-    reference = train_reference(x, y, args.epochs)
+    reference = train_digit_classifier(x, y, args.epochs)
     with torch.no_grad():
         ref_acc = float((reference(to_float_images(x_test)).argmax(1).numpy() == y_test).mean())
     print(f"reference classifier (MLP, {args.epochs} epochs on {len(x)} images): test accuracy {ref_acc:.3f}\n")

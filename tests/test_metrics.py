@@ -200,3 +200,24 @@ def test_generated_category_purity_finds_a_category_that_draws_another_ones_digi
     assert src.generator_purity.accuracy == pytest.approx(0.9)  # one of the two 5-drawing categories is unmatched
     assert src.generator_purity.mapping[2] == 9 and src.generator_purity.mapping[0] == 7
     assert src.q_reads_c == pytest.approx(0.9)  # 9 of the 10 categories are read back, all 7 samples of each
+
+
+def test_train_digit_classifier_learns_a_separable_set_and_leaves_the_callers_rng_alone() -> None:
+    from infogan_edu.metrics import train_digit_classifier
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, size=400)
+    images = rng.integers(0, 40, size=(400, 28, 28)).astype(np.uint8)
+    for k in range(10):  # class k: a bright bar in row 2k (the classes are linearly separable)
+        images[labels == k, 2 * k, :] = 255
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    net = train_digit_classifier(images, labels, epochs=25, hidden=32)
+    assert torch.equal(torch.rand(3), expected_next), "the caller's random stream must be left as it was"
+    x = torch.as_tensor(images, dtype=torch.float32).div(127.5).sub(1).unsqueeze(1)  # (400, 1, 28, 28)
+    with torch.no_grad():
+        pred = net(x).argmax(1).numpy()
+    assert (pred == labels).mean() > 0.98
+    again = train_digit_classifier(images, labels, epochs=25, hidden=32)
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values(), strict=True))

@@ -19,6 +19,7 @@ from scipy.optimize import linear_sum_assignment
 from .data.batching import to_float_images
 from .latent import Latent, LatentSpec
 from .models import evaluating
+from .plots import generate
 
 
 class ClusterScores(NamedTuple):
@@ -184,6 +185,51 @@ def train_digit_classifier(
                 loss.backward()
                 opt.step()
     return net.eval()
+
+
+class SweepDigits(NamedTuple):
+    kept: float  # fraction of traversal rows whose digit at this value is the digit at the code's 0
+    distinct: float  # mean number of different digits among the categories' images at this value
+
+
+@torch.no_grad()
+def sweep_digits(
+    generator: torch.nn.Module,
+    spec: LatentSpec,
+    classify: Callable[[torch.Tensor], torch.Tensor],
+    code: str,
+    values: list[float],
+    n_noise: int = 50,
+    seed: int = 0,
+) -> dict[float, SweepDigits]:
+    """Does sweeping a continuous `code` change *what digit* G draws, or only its style?
+
+    For `n_noise` noise draws z (and the other continuous codes at 0), every value k of c1 and every value v of
+    `code`, G(z, c1 = k, code = v) is read by `classify` (a reference digit classifier, images (B, 1, H, W) in
+    [-1, 1] -> logits (B, 10)). Per value v:
+    - `kept`: over all (z, k) rows, the fraction whose digit at v equals the digit at `code` = 0. A code that
+      carries style only keeps it near 1 over its training range;
+    - `distinct`: the number of different digits among the K images of one z at v, averaged over z. It stays near
+      K while the categories draw different digits, and falls towards 1 where they collapse to one shape.
+    """
+    if spec.code(code).kind != "continuous":
+        raise ValueError(f"sweep_digits sweeps a continuous code; {code!r} is {spec.code(code).kind}")
+    sweep = [0.0, *[float(v) for v in values]]  # column 0: the reference value
+    k = spec.categorical[0]
+    draws = spec.sample(n_noise, torch.Generator().manual_seed(seed))
+    digits = []
+    for i in range(n_noise):
+        base = Latent(draws.z[i : i + 1], draws.cat[i : i + 1], torch.zeros_like(draws.cont[i : i + 1]))
+        latent = spec.grid("c1", list(range(k)), code, sweep, base=base)  # (K * len(sweep), ...) row-major
+        images = generate(generator, spec, latent)  # (K * len(sweep), 1, H, W)
+        digits.append(classify(images).argmax(1).reshape(k, len(sweep)))  # (K, len(sweep))
+    d = torch.stack(digits)  # (n_noise, K, len(sweep))
+    out = {}
+    for j, v in enumerate(sweep[1:], start=1):
+        kept = (d[:, :, j] == d[:, :, 0]).float().mean()
+        distinct = np.mean([len(set(row.tolist())) for row in d[:, :, j]])
+        out[v] = SweepDigits(float(kept), float(distinct))
+    return out
 
 
 class SourceOfError(NamedTuple):

@@ -221,3 +221,45 @@ def test_train_digit_classifier_learns_a_separable_set_and_leaves_the_callers_rn
     assert (pred == labels).mean() > 0.98
     again = train_digit_classifier(images, labels, epochs=25, hidden=32)
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values(), strict=True))
+
+
+class _PaintsItsCategory(torch.nn.Module):
+    """A stand-in G: draws a bar in row 2 * c1, moved down one row per unit of c2, and all bars at row 0 when c2 < -1.5
+    (every category collapses to one shape there)."""
+
+    def __init__(self, spec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, g_in: torch.Tensor) -> torch.Tensor:
+        lay = self.spec.layout()
+        cat = g_in[:, lay["cat0"]].argmax(1)  # (B,)
+        c2 = g_in[:, lay["cont"]][:, 0]  # (B,)
+        row = (2 * cat + c2.round().long()).clamp(0, 27)
+        row = torch.where(c2 < -1.5, torch.zeros_like(row), row)
+        x = -torch.ones(len(g_in), 1, 28, 28)
+        x[torch.arange(len(g_in)), 0, row, :] = 1.0
+        return x
+
+
+def test_sweep_digits_counts_kept_digits_and_collapse() -> None:
+    from infogan_edu.latent import LatentSpec
+    from infogan_edu.metrics import sweep_digits
+
+    spec = LatentSpec(noise=4, categorical=(10,), continuous=2)
+    g = _PaintsItsCategory(spec)
+
+    def classify(x: torch.Tensor) -> torch.Tensor:  # reads the bar's row; rows 2k and 2k + 1 are "digit" k
+        row = x[:, 0].amax(2).argmax(1)  # (B,)
+        return torch.nn.functional.one_hot((row // 2).clamp(max=9), 10).float()
+
+    out = sweep_digits(g, spec, classify, "c2", [-2.0, -1.0, 0.4, 1.0], n_noise=3)
+    # c2 = 0.4 rounds to 0: every digit kept, 10 distinct. c2 = +1 moves each bar one row: k -> row 2k + 1 keeps the
+    # digit. c2 = -1: row 2k - 1 reads as digit k - 1 for k >= 1, and category 0 is clamped to row 0 (kept): 1/10
+    # kept, and the digits 0, 0, 1, ..., 8 are 9 distinct ones.
+    assert out[0.4] == (1.0, 10.0) and out[1.0] == (1.0, 10.0)
+    assert out[-1.0].kept == pytest.approx(0.1) and out[-1.0].distinct == 9.0
+    assert out[-2.0].kept == pytest.approx(0.1) and out[-2.0].distinct == 1.0  # collapsed: one shape for all
+    with pytest.raises(ValueError, match="continuous"):
+        sweep_digits(g, spec, classify, "c1", [1.0])

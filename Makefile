@@ -1,13 +1,14 @@
-# infogan-edu: the two commands a newcomer needs.
+# infogan-edu: the commands a newcomer needs.
 #   make lab    set up (first time only), then open JupyterLab at notebooks/00_setup.ipynb (exercises/ beside it)
 #   make test   set up (first time only), then lint, unit tests, and nbval over every notebook
+#   make site   set up (first time only), then build the course as a static web site in site/_build/html
 VENV     ?= .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 LAB_ARGS ?=
 NBVAL    := --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: setup lab test test-fast test-unit test-notebooks clean-venv
+.PHONY: setup lab test test-fast test-unit test-notebooks site clean-venv
 
 setup: $(STAMP)
 
@@ -33,6 +34,11 @@ test: setup
 test-fast: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests -m "not slow"
+
+# The lessons and exercises from their stored outputs (nothing is executed), with the kernel-free traversal
+# explorer; every page loads only files from the site itself. Publish site/_build/html on any static host.
+site: setup
+	OMP_NUM_THREADS=1 $(BIN)/python site/build.py --out site/_build
 
 clean-venv:
 	rm -rf $(VENV)

@@ -33,6 +33,7 @@ ratio of nats to nats, so the base of the logarithm cancels, as long as both use
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -41,7 +42,8 @@ import torch
 from torch import Tensor
 
 from .data.batching import to_float_images
-from .data.shapes import SHAPES_SIZES, render_shapes, shapes_index
+from .data.shapes import SHAPES_FACTOR_NAMES, SHAPES_SIZES, render_shapes, shapes_index
+from .metrics import hungarian_accuracy
 from .mi import entropy, mutual_information
 from .models import InfoGAN, evaluating
 
@@ -211,6 +213,30 @@ def render_shapes_factors(factors: Tensor) -> Tensor:
     return render_shapes(shapes_index(*factors.T.numpy()))[0]
 
 
+def with_population_statistics(
+    model: InfoGAN, images: Tensor | None = None, n: int = 5000, batch: int = 500, seed: int = 0
+) -> InfoGAN:
+    """A copy of `model` in eval mode whose BatchNorm layers hold the mean and variance of their inputs over `n`
+    samples: G's layers on G(z, c), D's trunk and Q's head on `images` (uint8 in {0, 1}, e.g. real Shapes) or,
+    when `images` is None, on G(z, c). Training normalises with each batch's own statistics, and after a short
+    run the running averages that eval mode uses still lag the weights; re-estimating them gives an encoder with
+    fixed statistics (needed by the FactorVAE score, whose batches are not random) that matches training."""
+    m = copy.deepcopy(model)
+    for layer in m.modules():
+        if isinstance(layer, torch.nn.modules.batchnorm._BatchNorm):
+            layer.reset_running_stats()
+            layer.momentum = None  # a cumulative average over every batch seen
+    gen = torch.Generator().manual_seed(seed)
+    m.train()
+    with torch.no_grad():
+        for start in range(0, n, batch):
+            size = min(batch, n - start)
+            fake = m.g(m.spec.to_input(m.spec.sample(size, gen)))  # (B, 1, H, W): updates G's statistics
+            x = fake if images is None else to_float_images(images[start : start + size], 1.0)
+            m.q(x)  # updates the statistics of D's trunk and Q's head
+    return m.eval()
+
+
 def q_codes(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int = 1000) -> Tensor:
     """Q as an encoder: [argmax of each categorical code | mean of each continuous code], (N, n_cat + n_cont).
 
@@ -240,3 +266,41 @@ def generated_with_codes(model: InfoGAN, n: int, seed: int = 0, batch: int = 100
             images.append(x)
             codes.append(torch.cat([latent.cat.float(), latent.cont], dim=1))  # (B, n_cat + n_cont)
     return torch.cat(images), torch.cat(codes)
+
+
+def shapes_scores(model: InfoGAN, n: int = 10_000, votes: tuple[int, int] = (500, 300), seed: int = 0) -> dict:
+    """Every metric of lesson 06 for one Shapes model, Q as the encoder (benchmarks/shapes_study.py uses it too),
+    with BatchNorm statistics re-estimated on the images being encoded (`with_population_statistics`):
+
+    - mig_generated: MIG of Q's read-out [argmax c1 | means of the continuous codes] of n images G(z, c) against
+      their known codes c (c1 as it is; each continuous code cut into 20 equal-width bins, a discrete factor);
+    - mig_real, mig_real_per_factor: MIG of Q's read-out of n real Shapes images against their 5 true factors;
+    - factor_vae_real: the FactorVAE score on real Shapes images (votes[0] training, votes[1] held-out votes);
+    - shape_accuracy: argmax c1 as the shape (3 classes) on the real images, under the best matching.
+    """
+    on_fake = with_population_statistics(model, None, seed=seed)
+    fake, codes = generated_with_codes(on_fake, n, seed=seed)
+    n_cat = len(model.spec.categorical)
+    known = torch.cat([codes[:, :n_cat].long(), discretize(codes[:, n_cat:])], dim=1)  # (n, n_codes) discrete
+    gen = mig(q_codes(on_fake, fake), known)
+    factors = sample_shapes_factors(n, torch.Generator().manual_seed(seed))  # (n, 5)
+    real_images = render_shapes_factors(factors)  # (n, 64, 64)
+    on_real = with_population_statistics(model, real_images[:5000], seed=seed)
+    read = q_codes(on_real, real_images)  # (n, n_cat + n_cont)
+    real = mig(read, factors)
+    fvae = factor_vae_score(
+        lambda images: q_codes(on_real, images),
+        sample_shapes_factors,
+        render_shapes_factors,
+        n_train=votes[0],
+        n_eval=votes[1],
+        seed=seed,
+    )
+    acc, _ = hungarian_accuracy(read[:, 0].long().numpy(), factors[:, 0].numpy()) if n_cat else (float("nan"), {})
+    return {
+        "mig_generated": round(gen.score, 4),
+        "mig_real": round(real.score, 4),
+        "mig_real_per_factor": dict(zip(SHAPES_FACTOR_NAMES, real.per_factor.round(decimals=4).tolist(), strict=True)),
+        "factor_vae_real": round(fvae.score, 4),
+        "shape_accuracy": round(acc, 4),
+    }

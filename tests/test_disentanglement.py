@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from infogan_edu.data.batching import to_float_images
 from infogan_edu.data.shapes import SHAPES_SIZES, render_shapes, shapes_index
 from infogan_edu.disentanglement import (
     discretize,
@@ -21,6 +22,7 @@ from infogan_edu.disentanglement import (
     q_codes,
     render_shapes_factors,
     sample_shapes_factors,
+    with_population_statistics,
 )
 from infogan_edu.latent import LatentSpec
 from infogan_edu.models import InfoGAN
@@ -162,3 +164,20 @@ def test_shapes_helpers_and_q_codes():
     assert fake.shape == (5, 1, 64, 64) and c.shape == (5, 3)
     assert float(c[:, 1:].abs().max()) <= 1.0  # continuous codes from U(-1, 1)
     assert q_codes(model, fake).shape == (5, 3)
+
+
+def test_population_statistics_are_the_mean_over_the_images():
+    torch.manual_seed(0)
+    model = InfoGAN(LatentSpec(noise=4, categorical=(3,), continuous=2), width=0.125, image_size=64)
+    images = render_shapes_factors(_shapes_factors(20, seed=5))
+    fixed = with_population_statistics(model, images, n=20, batch=10)
+    assert not fixed.training and model.training  # a copy in eval mode; the original is untouched
+    # the reference: the first BatchNorm of D's trunk sees conv2(lrelu(conv1(x))); its input's mean over
+    # (N, H, W) and its variance (unbiased, averaged over the two batches of 10)
+    conv = model.d.conv
+    with torch.no_grad():
+        h = conv[2](conv[1](conv[0](to_float_images(images, 1.0))))  # (20, 2C, 16, 16)
+    bn = fixed.d.conv[3]
+    assert bn.running_mean.numpy() == pytest.approx(h.mean((0, 2, 3)).numpy(), abs=1e-5)
+    var = torch.stack([h[i : i + 10].var((0, 2, 3), unbiased=True) for i in (0, 10)]).mean(0)
+    assert bn.running_var.numpy() == pytest.approx(var.numpy(), rel=1e-4)

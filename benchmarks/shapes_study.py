@@ -1,0 +1,228 @@
+"""The Shapes study: InfoGAN against its lambda = 0 control, several seeds each, scored by MIG and the FactorVAE
+score (lesson 06, notebooks/06_disentanglement_metrics.ipynb).
+
+    OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0-2 --runs runs/shapes-study
+    OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --runs runs/shapes-study \\
+        --json benchmarks/results/shapes-study.json --export infogan-s0,control-s0
+
+`--train` trains the runs missing under --runs, one after the other, in this process, with one thread (a run's
+numbers depend on its thread count, so the study fixes it). Both arms use `shapes_config`: the CPU preset's
+optimiser settings on a width-0.125 model of the 64x64 architecture, codes = one categorical code of 3 values
+(for the 3 shapes) + 4 continuous codes + 10 noise dimensions, 1,000 steps at batch 64; the control is the same
+config through
+`lambda0_control` (G gets no L_I gradient; Q still learns to read c from G's images, so Q is the post-hoc
+encoder of both arms). The training images are 30,000 Shapes images drawn once with a fixed seed.
+
+Without --train, every run found is scored (`infogan_edu.disentanglement.shapes_scores`) and a Markdown table
+is printed; --json writes the per-seed numbers, --export writes fp16 copies of the named runs to
+infogan_edu/checkpoints/shapes_<name>.pt (dashes become underscores) with a provenance JSON beside each.
+Scoring takes about a minute per run on one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from infogan_edu.checkpoint import export_weights, load_file
+from infogan_edu.config import TrainConfig, get_preset, lambda0_control, machine_summary
+from infogan_edu.data.shapes import sample_shapes
+from infogan_edu.disentanglement import shapes_scores
+from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint
+
+DATA_SEED = 12345  # the training images: the same 30,000 for every run
+N_TRAIN = 30_000
+STEPS = 1000
+ARMS = ("infogan", "control")
+
+
+def shapes_config(seed: int, steps: int = STEPS) -> TrainConfig:
+    """The InfoGAN arm of the study (the control is `lambda0_control` of it)."""
+    return get_preset(
+        "cpu",
+        preset="shapes-cpu",
+        dataset="shapes",
+        seed=seed,
+        steps=steps,
+        width=0.125,
+        batch_size=64,
+        noise=10,
+        categorical=(3,),
+        continuous=4,
+        fixed_std=True,  # sigma = 1 for Q's continuous codes, as in the original code
+        lambda_cont=1.0,
+        eval_every=10**9,  # no labelled test set: the metrics are computed after training
+        ckpt_every=500,
+    )
+
+
+def arm_config(arm: str, seed: int, steps: int = STEPS) -> TrainConfig:
+    cfg = shapes_config(seed, steps)
+    return lambda0_control(cfg) if arm == "control" else cfg
+
+
+def training_images() -> torch.Tensor:
+    """uint8 (N, 64, 64) in {0, 255}: the Trainer maps 0..255 to [-1, 1]."""
+    images, _, _ = sample_shapes(N_TRAIN, torch.Generator().manual_seed(DATA_SEED))
+    return images * 255
+
+
+def parse_seeds(text: str) -> list[int]:
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def train(runs: Path, seeds: list[int], steps: int) -> None:
+    from infogan_edu.train import Trainer
+
+    torch.set_num_threads(1)
+    images = training_images()
+    for seed in seeds:
+        for arm in ARMS:
+            out = runs / f"{arm}-s{seed}"
+            if (out / "checkpoint.pt").exists():
+                trainer = Trainer.resume(out / "checkpoint.pt", images, out_dir=out, progress=False, steps=steps)
+                if trainer.step >= steps:
+                    print(f"{out}: present ({trainer.step} steps), kept", flush=True)
+                    continue
+                print(f"{out}: resumed at step {trainer.step}", flush=True)
+            else:
+                trainer = Trainer(arm_config(arm, seed, steps), images, out_dir=out, progress=False)
+            trainer.train()
+            h = trainer.history
+            print(
+                f"{out}: {trainer.step} steps in {trainer.train_seconds:.0f} s, "
+                f"L_I cat {h.li_cat[-1]:.3f} cont {h.li_cont[-1]:.3f}, D(x) {h.d_real[-1]:.2f} D(G) {h.d_fake[-1]:.2f}",
+                flush=True,
+            )
+
+
+N_EVAL = 10_000  # images per MIG estimate
+EVAL_SEED = 0  # the same evaluation images and codes for every run
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+COLUMNS = (
+    "run",
+    "arm",
+    "seed",
+    "steps",
+    "train_seconds",
+    "li_cat_final",
+    "shape_accuracy",
+    "mig_generated",
+    "mig_real",
+    "factor_vae_real",
+)
+
+
+def report(args: argparse.Namespace) -> int:
+    torch.set_num_threads(1)
+    paths = sorted(args.runs.glob("*/checkpoint.pt"))
+    if not paths:
+        raise SystemExit(f"no runs under {args.runs}; train them first with --train")
+    rows = []
+    for path in paths:
+        t0 = time.perf_counter()
+        ckpt = load_file(path)
+        model = model_from_checkpoint(ckpt, path)
+        arm = "infogan" if ckpt["config"]["info_to_generator"] else "control"
+        row = {
+            "run": path.parent.name,
+            "arm": arm,
+            "seed": ckpt["config"]["seed"],
+            "steps": ckpt["step"],
+            "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
+            "li_cat_final": round(ckpt["history"]["li_cat"][-1], 4),
+            **shapes_scores(model, N_EVAL, seed=EVAL_SEED),
+        }
+        row["eval_seconds"] = round(time.perf_counter() - t0, 1)
+        rows.append(row)
+        print(f"scored {row['run']} in {row['eval_seconds']} s", file=sys.stderr, flush=True)
+    rows.sort(key=lambda r: (ARMS.index(r["arm"]), r["seed"]))
+    print("| " + " | ".join(COLUMNS) + " |")
+    print("|" + "---|" * len(COLUMNS))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |")
+    summary = {}
+    print("\n| arm | runs | metric | mean | min | max |\n|---|---|---|---|---|---|")
+    for arm in ARMS:
+        mine = [r for r in rows if r["arm"] == arm]
+        for metric in ("shape_accuracy", "mig_generated", "mig_real", "factor_vae_real"):
+            vals = [r[metric] for r in mine]
+            if vals:
+                summary[f"{arm}/{metric}"] = {
+                    "mean": round(statistics.mean(vals), 4),
+                    "min": min(vals),
+                    "max": max(vals),
+                }
+                stats = f"{statistics.mean(vals):.3f} | {min(vals):.3f} | {max(vals):.3f}"
+                print(f"| {arm} | {len(vals)} | {metric} | {stats} |")
+    meta = {
+        "command": "OMP_NUM_THREADS=1 python " + " ".join(sys.argv),
+        "train_command": f"OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0-2 --runs {args.runs}",
+        "commit": git_commit(),
+        "machine": machine_summary(),
+        "torch": torch.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+        "config_infogan": shapes_config(0).to_dict() | {"seed": "per run"},
+        "control": "lambda0_control(config_infogan): info_to_generator = False",
+        "n_train_images": N_TRAIN,
+        "n_eval_images": N_EVAL,
+    }
+    if args.json:
+        args.json.write_text(json.dumps({"meta": meta, "runs": rows, "summary": summary}, indent=2) + "\n")
+    for name in filter(None, args.export.split(",")):
+        src = args.runs / name / "checkpoint.pt"
+        row = next(r for r in rows if r["run"] == name)
+        provenance = {
+            "command": meta["train_command"] + "  (this run: " + name + ")",
+            "export_command": meta["command"],
+            "preset": "shapes-cpu",
+            "arm": row["arm"],
+            "seed": row["seed"],
+            "steps": row["steps"],
+            "train_seconds": row["train_seconds"],
+            "device": "cpu",
+            "li_cat_final": row["li_cat_final"],
+            "metrics": {k: row[k] for k in ("shape_accuracy", "mig_generated", "mig_real", "factor_vae_real")},
+            "date": meta["date"],
+            "torch": torch.__version__,
+        }
+        out = export_weights(load_file(src), CHECKPOINT_DIR / f"shapes_{name.replace('-', '_')}.pt", provenance)
+        print(f"exported {name}: {out['file']} {out['bytes']} bytes sha256 {out['sha256'][:16]}...", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=Path, default=Path("runs/shapes-study"))
+    p.add_argument("--train", action="store_true", help="train the missing runs first")
+    p.add_argument("--seeds", default="0-2")
+    p.add_argument("--steps", type=int, default=STEPS)
+    p.add_argument("--json", type=Path, help="write the per-run table as JSON")
+    p.add_argument("--export", default="", help="comma-separated runs to ship, e.g. infogan-s0,control-s0")
+    args = p.parse_args(argv)
+    if args.train:
+        train(args.runs, parse_seeds(args.seeds), args.steps)
+        return 0
+    return report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -127,8 +127,15 @@ def mig(codes: Tensor | np.ndarray, factors: Tensor | np.ndarray, n_bins: int = 
         MIG = 1/K sum_k [ I(v_k; z_{j^(k)}) - max_{j != j^(k)} I(v_k; z_j) ] / H(v_k)
 
     Needs D >= 2 code dimensions (a gap needs a runner-up)."""
-    binned = discretize(codes, n_bins)  # (N, D)
+    return mig_binned(discretize(codes, n_bins), factors)
+
+
+def mig_binned(codes_binned: Tensor | np.ndarray, factors: Tensor | np.ndarray) -> MIGResult:
+    """MIG of codes that are already discrete, (N, D) integer labels, against discrete factors (N, K)."""
+    binned = _as_labels(codes_binned, "codes_binned")
     factors = _as_labels(factors, "factors")
+    if binned.ndim == 1:
+        binned = binned[:, None]  # (N, 1)
     if factors.ndim == 1:
         factors = factors[:, None]  # (N, 1)
     if binned.shape[1] < 2:

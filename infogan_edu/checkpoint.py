@@ -65,7 +65,8 @@ def save_atomic(obj: dict, path: str | os.PathLike) -> Path:
     path = Path(path)
     buffer = io.BytesIO()
     torch.save(obj, buffer)  # serialised first: a failed disk write is then a plain OSError, never torch's
-    data = buffer.getbuffer()
+    data = buffer.getvalue()  # bytes, not a view: a failed write's traceback must not pin the buffer
+    del buffer
     tmp = path.parent / f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,9 +91,6 @@ def save_atomic(obj: dict, path: str | os.PathLike) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    finally:
-        data.release()
-        buffer.close()
     _fsync_folder(path.parent)
     return path
 

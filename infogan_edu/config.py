@@ -125,7 +125,7 @@ class TrainConfig:
         self.noise_scale = spec.noise_scale
 
     def latent_spec(self) -> LatentSpec:
-        return LatentSpec(self.noise, tuple(self.categorical), self.continuous, self.noise_prior, self.noise_scale)
+        return LatentSpec(self.noise, self.categorical, self.continuous, self.noise_prior, self.noise_scale)
 
     def to_dict(self) -> dict:
         """Plain data (lists, not tuples), safe for `torch.load(weights_only=True)`."""

@@ -3,7 +3,7 @@
 * :data:`SHA256` is the expected SHA-256 of each file's *uncompressed* bytes, so a re-compressed copy is
   accepted and a corrupted one is not.  :func:`read_verified` checks a local file against it before
   parsing it.  Hashing 47 MB takes a moment, so the result is remembered for the life of the process,
-  keyed on (path, size, modification time); nothing is written next to the data.
+  keyed on (path, inode, size, modification and change times); nothing is written next to the data.
 * :func:`cache_dir` is the user cache that downloads go to when no ``root=`` folder is writable:
   ``$INFOGAN_EDU_CACHE`` when that variable is set, else ``pooch.os_cache("infogan_edu")``.
 * :func:`download_files` fetches files with ``pooch`` from the mirrors in :data:`MIRRORS`.  Each file
@@ -75,8 +75,8 @@ MIRRORS: dict[str, list[str]] = {
 PROGRESSBAR = True  # show pooch's tqdm bar while downloading
 TIMEOUT_S = 30.0  # per HTTP request
 
-# (resolved path, size, mtime_ns) -> SHA-256 of the uncompressed bytes, for this process only.
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
+# (resolved path, inode, size, mtime_ns, ctime_ns) -> SHA-256 of the uncompressed bytes, for this process only.
+_HASH_CACHE: dict[tuple[str, int, int, int, int], str] = {}
 
 
 class ChecksumError(ValueError):
@@ -103,8 +103,8 @@ def _sha256(data: bytes) -> str:
 def _read_checked(path: Path, expected_sha256: str) -> np.ndarray:
     """Read an IDX file, check the SHA-256 of its uncompressed bytes, and parse it."""
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    data = decompress_bytes(path.read_bytes(), path.name)
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    data = decompress_bytes(path.read_bytes(), str(path))  # the whole path: the user may need to delete it
     actual = _HASH_CACHE.get(key)
     if actual is None:
         actual = _HASH_CACHE[key] = _sha256(data)

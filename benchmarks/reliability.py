@@ -247,6 +247,12 @@ def tiny_checkpoint() -> bytes:
         return (Path(tmp) / "checkpoint.pt").read_bytes()
 
 
+@functools.lru_cache(maxsize=1)
+def tiny_state() -> dict:
+    """The tiny checkpoint as loaded (to compare with; never modified: callers load their own copy to change)."""
+    return torch.load(io.BytesIO(tiny_checkpoint()), weights_only=True)
+
+
 def structure_ranges(raw: bytes) -> list[tuple[int, int]]:
     """Byte ranges of everything but tensor data: zip headers, the pickle, the central directory."""
     with zipfile.ZipFile(io.BytesIO(raw)) as z:
@@ -278,7 +284,7 @@ def load_outcome(path: Path, original: dict | None) -> Outcome:
 
 def trial_ckpt_flip(rng: random.Random, work: Path) -> Outcome:
     raw = bytearray(tiny_checkpoint())
-    original = torch.load(io.BytesIO(bytes(raw)), weights_only=True)
+    original = tiny_state()
     for _ in range(rng.randint(1, 3)):
         raw[pick_position(rng, raw)] ^= rng.randrange(1, 256)
     path = work / "flipped.pt"
@@ -724,8 +730,11 @@ def config_value_is_valid(field: str, v: object) -> bool:
         return v in ("d", "g") and isinstance(v, str)
     if field == "noise_prior":
         return v in ("uniform", "normal") and isinstance(v, str)
-    if field == "device":
-        return v in ("auto", "cpu", "cuda", "cuda:0")
+    if field == "device":  # "auto", or any name torch.device parses ("cpu", "cuda:1", "meta"...)
+        try:
+            return isinstance(v, str) and (v == "auto" or torch.device(v) is not None)
+        except (RuntimeError, ValueError, TypeError):
+            return False
     return isinstance(v, str)  # preset, dataset, compile_mode
 
 
@@ -811,9 +820,14 @@ def random_cli_case(rng: random.Random, out: Path) -> tuple[list[str], str | Non
 
 def set_value_is_valid(field: str, text: str) -> bool:
     """Whether `--set field=text` is a valid value (the oracle of the CLI trials), from TrainConfig's rules."""
+    if field not in TrainConfig.__dataclass_fields__ or field == "preset":
+        return False
+    optional = field in ("channels_last", "bf16", "compile", "fused_adam")  # bool | None
+    if optional and text.lower() == "none":
+        return True
     try:
         default = getattr(TrainConfig(), field)
-        if isinstance(default, bool):
+        if isinstance(default, bool) or optional:
             if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 return False
             value: object = text.lower() in ("true", "1", "yes")

@@ -1,0 +1,213 @@
+"""Wrong types and ranges for LatentSpec, TrainConfig and the command line (property-based, plus the catalogue).
+
+The oracle (benchmarks/reliability.py, `config_value_is_valid` and `set_value_is_valid`) states what each field
+accepts, from the documentation; a wrong value must be ONE ValueError that names the field, and on the command line
+one line on stderr with status 2, before any data is read.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from infogan_edu import cli
+from infogan_edu.config import DeviceError, TrainConfig, get_preset, pick_device
+from infogan_edu.latent import LatentSpec
+
+from .test_reliability_idx import catalogue
+
+R = catalogue()
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "infogan-edu-hypothesis")
+PROPERTY = settings(
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.integers(-3, 12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["auto", "cpu", "cuda", "gpu", "uniform", "normal", "minimax", "d", "g", "nonsaturating"]),
+    st.lists(st.integers(-3, 12), max_size=3),
+    st.tuples(st.floats(-1, 2), st.floats(-1, 2)),
+    st.tuples(st.integers(-3, 12)),
+    st.binary(max_size=2),
+    st.dictionaries(st.text(max_size=1), st.integers(), max_size=1),
+)
+FIELDS = sorted(TrainConfig.__dataclass_fields__)
+
+
+@PROPERTY
+@given(field=st.sampled_from(FIELDS), value=values)
+def test_trainconfig_accepts_what_it_documents_and_names_the_field_otherwise(field, value) -> None:
+    out = R.config_outcome(field, value)
+    assert out.handled, out.note
+
+
+@PROPERTY
+@given(field=st.sampled_from(["noise", "categorical", "continuous", "noise_prior", "noise_scale"]), value=values)
+def test_latentspec_accepts_what_it_documents_and_names_the_field_otherwise(field, value) -> None:
+    valid = R.config_value_is_valid(field, value)
+    try:
+        LatentSpec(**{field: value})
+    except ValueError as e:
+        assert not valid and f"LatentSpec.{field}" in str(e) and "\n" not in str(e), str(e)
+        return
+    assert valid, f"{field}={value!r} was accepted"
+
+
+SET_FIELDS = [f for f in FIELDS if f != "preset"]
+set_text = st.text(alphabet="0123456789-.,eEinfatrusxyo:", max_size=8)
+
+
+@PROPERTY
+@given(field=st.sampled_from(SET_FIELDS), text=set_text)
+def test_every_bad_set_value_is_one_line_naming_the_field(field, text, tmp_path) -> None:
+    argv = ["train", "--out", str(tmp_path / "run"), "--preset", "cpu", "--set", f"{field}={text}"]
+    out = R.cli_outcome(argv, None if R.set_value_is_valid(field, text) else field)
+    assert out.handled, out.note
+
+
+@PROPERTY
+@given(flag=st.sampled_from(["--steps", "--seed", "--dataset", "--preset", "--seeds"]), text=set_text)
+def test_every_bad_option_is_one_line_naming_it(flag, text, tmp_path) -> None:
+    argv = ["train", "--out", str(tmp_path / "run"), "--preset", "cpu", flag, text]
+    if flag == "--preset":
+        argv = argv[:3] + argv[5:]
+    oracle = {
+        "--steps": lambda v: v.isdigit() and 0 < int(v) < 2**63,
+        "--seed": lambda v: v.isdigit() and int(v) < 2**63 - 1,
+        "--dataset": lambda v: v in ("mnist", "fashion-mnist"),
+        "--preset": lambda v: v in ("cpu", "paper"),
+        "--seeds": lambda v: False,  # checked by parse_seeds; here only: one line, or reaching the data
+    }[flag]
+    if flag == "--seeds":
+        out = R.cli_outcome(argv, "seed")
+        assert out.handled or "accepted" in out.note, out.note
+        return
+    out = R.cli_outcome(argv, None if oracle(text) else flag.strip("-"))
+    assert out.handled, out.note
+
+
+def test_steps_zero_is_refused_not_replaced_by_the_default(tmp_path) -> None:
+    # `if args.steps:` used to treat --steps 0 as "not given" and train the preset's 3,600 steps
+    out = R.cli_outcome(["train", "--out", str(tmp_path / "r"), "--preset", "cpu", "--steps", "0"], "steps")
+    assert out.handled, out.note
+
+
+def test_a_bad_config_is_reported_before_the_data_is_read(tmp_path) -> None:
+    # the config used to be built after load_dataset: without data, a typo gave a "data not found" page instead
+    out = R.cli_outcome(["train", "--out", str(tmp_path / "r"), "--set", "width=0"], "width")
+    assert out.handled, out.note
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"categorical": {}}, "LatentSpec.categorical must be a tuple"),  # tuple({}) == () used to be accepted
+        ({"categorical": b"\x0a"}, "LatentSpec.categorical must be a tuple"),  # tuple(b"\n") == (10,)
+        ({"categorical": -1}, r"LatentSpec.categorical\[0\] must be >= 2"),  # TypeError: not iterable
+        ({"betas": (0.5,)}, "TrainConfig.betas must be two numbers"),  # IndexError inside Adam
+        ({"lambda_cat": float("nan")}, "TrainConfig.lambda_cat must be a finite number"),  # NaN losses
+        ({"lr_d": float("inf")}, "TrainConfig.lr_d must be a finite number"),
+        ({"lr_g": "1e-3"}, "TrainConfig.lr_g must be a finite number"),  # TypeError: '>' not supported
+        ({"device": "gpu"}, "TrainConfig.device must be"),  # RuntimeError from torch.device, later
+        ({"seed": 2**64}, "TrainConfig.seed must be an int"),  # "Overflow when unpacking long"
+        ({"fixed_std": "no"}, "TrainConfig.fixed_std must be True or False"),  # a truthy string
+        ({"compile": 1}, "TrainConfig.compile must be True, False or None"),
+    ],
+)
+def test_values_that_used_to_slip_through(kwargs: dict, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        TrainConfig(**kwargs)
+
+
+def test_numpy_integers_are_accepted_and_stored_as_plain_ints(tmp_path) -> None:
+    cfg = TrainConfig(steps=np.int64(7), seed=np.int32(3), categorical=(np.int64(10),), noise=np.int16(8))
+    assert (cfg.steps, cfg.seed, cfg.categorical, cfg.noise) == (7, 3, (10,), 8)
+    assert all(type(v) is int for v in (cfg.steps, cfg.seed, cfg.categorical[0], cfg.noise))
+    torch.save(cfg.to_dict(), tmp_path / "c.pt")  # plain data: loads under weights_only
+    assert TrainConfig.from_dict(torch.load(tmp_path / "c.pt", weights_only=True)) == cfg
+
+
+def test_an_unknown_field_in_replace_or_get_preset_is_one_valueerror() -> None:
+    with pytest.raises(ValueError, match=r"unknown TrainConfig field\(s\) \['learning_rate'\]"):
+        get_preset("cpu", learning_rate=1e-3)
+
+
+def test_a_device_that_does_not_exist_is_a_valueerror_and_still_a_runtimeerror(monkeypatch) -> None:
+    monkeypatch.setenv("INFOGAN_EDU_DEVICE", "gpu")
+    with pytest.raises(DeviceError, match=r"\$INFOGAN_EDU_DEVICE is 'gpu', not a device name"):
+        pick_device()
+    monkeypatch.delenv("INFOGAN_EDU_DEVICE")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        pick_device("cuda")
+    assert issubclass(DeviceError, RuntimeError)
+
+
+def test_cuda_on_a_machine_without_one_ends_the_cli_in_one_line(tmp_path, monkeypatch, capsys) -> None:
+    from ._tiny import tiny_data
+
+    x, y = tiny_data()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv("INFOGAN_EDU_DEVICE", raising=False)
+    monkeypatch.setattr(cli, "_load_data", lambda dataset, root: (x, x[:32], y[:32]))
+    assert cli.main(["train", "--out", str(tmp_path / "r"), "--preset", "cpu", "--set", "device=cuda"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: device 'cuda' was requested but this PyTorch sees no CUDA GPU")
+    assert err.count("\n") == 1
+
+
+def test_argparse_errors_are_one_line(capsys) -> None:
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "--steps", "ten", "--out", "x"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "error: argument --steps: invalid int value: 'ten' (see `python -m infogan_edu train --help`)\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--set", "lr_d=nan"], "error: TrainConfig.lr_d must be a finite number > 0, got nan"),
+        (["--steps", "abc"], "error: argument --steps: invalid int value: 'abc'"),
+    ],
+)
+def test_a_real_process_exits_2_with_one_line(args: list[str], words: str, tmp_path) -> None:
+    cmd = [sys.executable, "-m", "infogan_edu", "train", "--preset", "cpu", "--out", str(tmp_path / "r"), *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and out.stderr.startswith(words), out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("name, trials", [("config-wrong-value", 400), ("latent-wrong-value", 200),
+                                          ("cli-bad-arguments", 150)])  # fmt: skip
+def test_catalogue(name: str, trials: int) -> None:
+    fc = next(c for c in R.CLASSES if c.name == name)
+    handled, lost, notes = R.run_class(fc, trials)
+    assert (handled, lost) == (trials, 0), notes[:5]
+
+
+def test_the_oracle_agrees_with_the_documented_defaults() -> None:
+    # every default value of TrainConfig is valid by the oracle (so the oracle is not simply "refuse everything")
+    defaults = TrainConfig()
+    for field in FIELDS:
+        assert R.config_value_is_valid(field, getattr(defaults, field)), field
+    assert json.dumps(defaults.to_dict())  # and the defaults are plain data

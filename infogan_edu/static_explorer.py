@@ -32,6 +32,9 @@ no request: a ``data:`` URL is decoded by the browser itself). It works
 * in JupyterLab, when the kernel produced the output in this session (a notebook's own outputs are
   trusted, so its script runs). A stored notebook opened later is not trusted until you trust it
   (or re-run the cell); until then JupyterLab shows the first frame without the controls working.
+  Every control carries ``data-lm-suppress-shortcuts``: without it, JupyterLab's command-mode
+  shortcuts (which match any focused element that is not a text field) take the arrow keys away
+  from the sliders.
 
 Size (the cpu model, 28 x 28 images, 2 x 2 samples per frame, 62 x 62 pixels with padding): about
 1.1 kB of PNG per frame, 1.4 kB as base64; 750 frames are about 1 MB in the page
@@ -62,6 +65,7 @@ __all__ = ["DEFAULT_SEEDS", "DEFAULT_VALUES", "StaticExplorer", "static_explorer
 
 DEFAULT_VALUES = (-1.0, -0.5, 0.0, 0.5, 1.0)  # continuous codes: the training range, in steps of 0.5
 DEFAULT_SEEDS = (0, 1, 2)
+_OWN_KEYS = 'data-lm-suppress-shortcuts="true"'  # JupyterLab: keys pressed on this control are its own
 _BATCH_POINTS = 25  # grid points per call of G: 100 images for a 2 x 2 grid
 
 
@@ -154,15 +158,16 @@ def _control_row(kind: str, name: str, labels: list[str], start: int, title: str
     head = html.escape(title or name)
     if kind == "categorical":
         buttons = "".join(
-            f'<button type="button" data-pos="{k}" aria-pressed="{"true" if k == start else "false"}">'
+            f'<button type="button" {_OWN_KEYS} data-pos="{k}" aria-pressed="{"true" if k == start else "false"}">'
             f"{html.escape(label)}</button>" for k, label in enumerate(labels)
         )
         return (f'<div class="ise-row" data-code="{name}"><span class="ise-name">{head}</span>'
                 f'<span class="ise-buttons" role="group" aria-label="{head}">{buttons}</span></div>')
     low, high, now = (html.escape(labels[k]) for k in (0, -1, start))
     return (f'<div class="ise-row" data-code="{name}"><label class="ise-name" for="{{uid}}-{name}">{head}</label>'
-            f'<input id="{{uid}}-{name}" type="range" min="0" max="{len(labels) - 1}" step="1" value="{start}" '
-            f'aria-label="{head}"><output>{now}</output><span class="ise-range">{low} to {high}</span></div>')
+            f'<input id="{{uid}}-{name}" {_OWN_KEYS} type="range" min="0" max="{len(labels) - 1}" step="1" '
+            f'value="{start}" aria-label="{head}"><output>{now}</output>'
+            f'<span class="ise-range">{low} to {high}</span></div>')
 
 
 def _start_position(values: Sequence[float]) -> int:

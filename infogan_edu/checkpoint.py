@@ -62,11 +62,14 @@ def save_atomic(obj: dict, path: str | os.PathLike) -> Path:
         OSError: the file could not be written (full disk, no permission...). The message says what happened
             and that the previous checkpoint at `path` is unchanged; no temporary file is left.
     """
-    path = Path(path)
     buffer = io.BytesIO()
     torch.save(obj, buffer)  # serialised first: a failed disk write is then a plain OSError, never torch's
-    data = buffer.getvalue()  # bytes, not a view: a failed write's traceback must not pin the buffer
-    del buffer
+    return write_atomic(buffer.getvalue(), path)  # bytes, not a view: a failed write must not pin the buffer
+
+
+def write_atomic(data: bytes, path: str | os.PathLike, what: str = "the checkpoint") -> Path:
+    """Write `data` to `path` atomically: temporary file beside it, fsync, rename; OSError as in `save_atomic`."""
+    path = Path(path)
     tmp = path.parent / f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,9 +86,9 @@ def save_atomic(obj: dict, path: str | os.PathLike) -> Path:
     except OSError as e:
         tmp.unlink(missing_ok=True)
         message = (
-            f"could not write the checkpoint {path} ({e.strerror or e}); nothing was changed: the previous checkpoint "
-            "there, if any, is intact and no temporary file was left. Free some disk space (or choose another "
-            "folder), then save again or continue the run with --resume / Trainer.resume"
+            f"could not write {what} {path} ({e.strerror or e}); nothing was changed: the previous file there, "
+            "if any, is intact and no temporary file was left. Free some disk space (or choose another folder), "
+            "then save again or continue the run with --resume / Trainer.resume"
         )
         raise (OSError(message) if e.errno is None else OSError(e.errno, message)) from None
     except BaseException:
@@ -125,7 +128,11 @@ def _first_line(e: BaseException) -> str:
 def _check_archive(path: Path) -> None:
     """Verify the CRC-32 of every record of the zip archive torch.save writes (torch.load does not)."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        f = open(path, "rb")  # noqa: SIM115 (closed below)
+    except OSError as e:  # the file itself cannot be read (permissions, I/O error): not a damaged archive
+        raise CheckpointError(f"cannot read {path} ({e.strerror or e}): check its permissions and the disk") from None
+    try:
+        with f, zipfile.ZipFile(f) as archive:
             bad = archive.testzip()
     except Exception as e:  # any parse failure of a damaged archive: BadZipFile, zlib.error, EOFError, ...
         raise _unreadable(path, f"damaged archive: {_first_line(e)}") from None
@@ -197,7 +204,7 @@ def export_weights(checkpoint: dict, path: str | os.PathLike, provenance: dict) 
     }
     path = save_atomic(small, path)
     meta = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size, **provenance}
-    Path(str(path) + ".json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_atomic((json.dumps(meta, indent=2) + "\n").encode(), str(path) + ".json", "the checkpoint's sidecar")
     return meta
 
 

@@ -54,7 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a preset, writing DIR/checkpoint.pt and DIR/summary.json")
-    t.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"], help="training data")
+    t.add_argument(
+        "--dataset",
+        default=None,
+        choices=["mnist", "fashion-mnist"],
+        help="training data (default: mnist; with --resume, the data the run was trained on)",
+    )
     t.add_argument(
         "--preset",
         choices=sorted(PRESETS),
@@ -163,8 +168,17 @@ def _summary(trainer, args: argparse.Namespace) -> dict:
     }
 
 
+def _resumed_dataset(args: argparse.Namespace, ckpt: Path) -> str:
+    """The dataset a resumed run continues on: the one its checkpoint recorded (a different --dataset is an error,
+    where it used to continue a Fashion-MNIST run on MNIST when --dataset was not repeated)."""
+    recorded = load_file(ckpt)["config"].get("dataset", "mnist")
+    if args.dataset is not None and args.dataset != recorded:
+        raise ValueError(f"--dataset {args.dataset}, but {ckpt} was trained on {recorded}; drop --dataset to resume it")
+    return recorded
+
+
 def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig:
-    overrides = {"seed": args.seed, "dataset": args.dataset, **changes}
+    overrides = {"seed": args.seed, "dataset": args.dataset or "mnist", **changes}
     if args.steps is not None:
         overrides["steps"] = args.steps
     config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
@@ -187,7 +201,8 @@ def _train(args: argparse.Namespace) -> int:
         return 2
     if args.resume and not ckpt.is_file():
         raise CheckpointError(f"no checkpoint at {ckpt} to resume: check --out, or train without --resume")
-    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
+    dataset = _resumed_dataset(args, ckpt) if args.resume else config.dataset
+    x_train, x_test, y_test = _load_data(dataset, args.data_root)
     if args.resume:
         overrides = {"steps": args.steps} if args.steps is not None else {}
         trainer = Trainer.resume(
@@ -212,7 +227,9 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
 
     seeds = parse_seeds(args.seeds)  # a bad list (or config, below) fails here, before the data is read
     config = None if args.resume else _config(args, changes)
-    x_train, x_test, y_test = _load_data(args.dataset, args.data_root)
+    first = sorted(args.out.glob("seed-*/checkpoint.pt"))
+    dataset = _resumed_dataset(args, first[0]) if args.resume and first else (args.dataset or "mnist")
+    x_train, x_test, y_test = _load_data(dataset, args.data_root)
     if args.resume:
         overrides = {"steps": args.steps} if args.steps is not None else {}
         mst = MultiSeedTrainer.resume(args.out, x_train, x_test, y_test, progress=not args.no_progress, **overrides)
@@ -256,8 +273,8 @@ def _eval(args: argparse.Namespace) -> int:
     model = model_from_checkpoint(ckpt, args.checkpoint).to(pick_device())
     x_test, y_test = load_dataset(ckpt["config"].get("dataset", "mnist"), "test", root=args.data_root)
     scores = evaluate(model, x_test, y_test)
-    hist = ckpt.get("history", {})
-    li = hist.get("li_cat", [])
+    hist = ckpt.get("history") if isinstance(ckpt.get("history"), dict) else {}  # exports carry none
+    li = [v for v in hist.get("li_cat", []) if isinstance(v, float)]
     print(f"checkpoint: {args.checkpoint} (step {ckpt['step']}, preset {ckpt['config'].get('preset')})")
     print(f"test accuracy (Hungarian): {scores.accuracy:.4f}")
     print(f"NMI: {scores.nmi:.4f}   ARI: {scores.ari:.4f}")

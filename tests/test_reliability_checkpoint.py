@@ -172,8 +172,40 @@ def test_a_full_disk_message_says_what_happened_and_what_to_do(tmp_path) -> None
     assert e.value.errno == errno.ENOSPC
     msg = str(e.value)
     assert f"could not write the checkpoint {path} (No space left on device)" in msg
-    assert "previous checkpoint there, if any, is intact" in msg and "Free some disk space" in msg
+    assert "previous file there, if any, is intact" in msg and "Free some disk space" in msg
     assert "--resume" in msg
+
+
+def test_the_sidecar_of_an_export_is_written_atomically_too(tmp_path) -> None:
+    # export_weights wrote its JSON with write_text: a full disk left a cut JSON beside a good .pt
+    path = tmp_path / "small.pt"
+    meta = ckpt_mod.export_weights(ORIGINAL, path, {"command": "test"})
+    sidecar = Path(str(path) + ".json")
+    before = sidecar.read_bytes()
+    real_replace = os.replace
+
+    def full(a, b):
+        if str(b).endswith(".json"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_replace(a, b)
+
+    os.replace = full
+    try:
+        with pytest.raises(OSError, match="could not write the checkpoint's sidecar"):
+            ckpt_mod.export_weights(ORIGINAL, path, {"command": "again"})
+    finally:
+        os.replace = real_replace
+    assert sidecar.read_bytes() == before and meta["sha256"] in before.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.pt", "small.pt.json"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_file_is_not_called_corrupt(tmp_path) -> None:
+    path = tmp_path / "locked.pt"
+    path.write_bytes(RAW)
+    path.chmod(0)
+    with pytest.raises(CheckpointError, match="cannot read .* check its permissions"):
+        load_file(path)
 
 
 def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_save(tmp_path) -> None:

@@ -211,3 +211,24 @@ def test_the_oracle_agrees_with_the_documented_defaults() -> None:
     for field in FIELDS:
         assert R.config_value_is_valid(field, getattr(defaults, field)), field
     assert json.dumps(defaults.to_dict())  # and the defaults are plain data
+
+
+def test_resume_continues_on_the_dataset_the_run_was_trained_on(tmp_path, monkeypatch, capsys) -> None:
+    # --dataset defaulted to mnist, so resuming a Fashion-MNIST run without repeating it continued on MNIST
+    from infogan_edu.train import Trainer
+
+    run = tmp_path / "run"
+    Trainer(R.tiny_config(dataset="fashion-mnist"), R.tiny_images(), progress=False).save(run / "checkpoint.pt")
+    asked = []
+
+    def record(dataset, root):
+        asked.append(dataset)
+        raise R.ReachedData
+
+    monkeypatch.setattr(cli, "_load_data", record)
+    with pytest.raises(R.ReachedData):
+        cli.main(["train", "--out", str(run), "--resume", "--no-progress"])
+    assert asked == ["fashion-mnist"]
+    assert cli.main(["train", "--out", str(run), "--resume", "--dataset", "mnist"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --dataset mnist, but") and "trained on fashion-mnist" in err and asked == asked[:1]

@@ -15,17 +15,28 @@ How a solution notebook marks what the learner writes:
   its `def` line (signature and type hints) and its docstring; the rest of its body becomes
 
       # ✏️ Your code here, in place of the raise below.
-      raise NotImplementedError("Exercise N: <hint>")
+      raise NotImplementedError("Exercise N: write your answer here")
 
+  The message is neutral on purpose: hints are shown only after a failed check. A `# HINT:` comment in a
+  solution is refused (hints live in the check module, see below).
 - N is the notebook metadata `exercise.number`, else the NN of the file name `exNN_...`.
-- the hint is the text of the function's `# HINT: ...` comment lines, else the cell metadata
-  `exercise.hint`, else "write the body of <name>".
+- a code cell tagged `prediction` holds top-level assignments `name = <constant>  # options`: the learner's
+  predictions before an experiment. In the student copy every such value becomes `None`, comments kept.
 - a cell tagged `solution-only` (say, a remark on the solution) is left out of the student copy.
+- hints: the check module `infogan_edu/exercises/exNN_<topic>.py` declares
+  `HINTS = {"<function name>": ("hint 1", "hint 2", ...)}`. The check prints hint 1 when it fails; the
+  notebook shows all of them collapsed (`<details>`) in a markdown cell tagged `hints`, with metadata
+  `exercise.hints_for = "<function name>"`, right after the check cell of that function's `solution`
+  cell. `hints` writes (or inserts) those cells in the solution notebooks from the module; `check`
+  reports a hints cell that is missing or differs from the module.
 
 Every student cell loses its outputs, execution count and run-time metadata; the `solution` tag
-becomes `exercise`. The notebook keeps only its kernelspec, the language's name and the `exercise`
-metadata, so re-executing the solutions elsewhere (another Python version) changes nothing. The
-notebook is written by nbformat (sorted keys, one-space indent): building twice gives the same bytes.
+becomes `exercise` (and `prediction` becomes `prediction` plus `exercise`). The notebook keeps only its
+kernelspec, the language's name and the `exercise` metadata, so re-executing the solutions elsewhere
+(another Python version) changes nothing. The notebook is written by nbformat (sorted keys, one-space
+indent): building twice gives the same bytes.
+
+    python scripts/exercise_copies.py hints   # rewrite the hints cells of the solutions from the modules
 """
 
 from __future__ import annotations
@@ -33,9 +44,9 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import importlib
 import re
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,7 +56,10 @@ import nbformat
 SOLUTION_TAG = "solution"
 STUDENT_TAG = "exercise"
 SOLUTION_ONLY_TAG = "solution-only"
-HINT_RE = re.compile(r"^\s*#\s*HINT:\s*(.*?)\s*$")
+PREDICTION_TAG = "prediction"
+HINTS_TAG = "hints"
+STUB_MESSAGE = "write your answer here"
+HINT_RE = re.compile(r"^\s*#\s*HINT:")
 NAME_RE = re.compile(r"^ex(\d+)_[A-Za-z0-9_]+\.ipynb$")
 LINE_LENGTH = 110  # the project's ruff line length: stubs must stay lint-clean
 KEEP_CELL_METADATA = ("tags", "exercise")
@@ -57,26 +71,10 @@ class ExerciseSourceError(ValueError):
 
 
 # ------------------------------------------------------------------------------------- stubs
-def _hint_of(lines: list[str], start: int, end: int) -> str | None:
-    """The `# HINT:` comments among lines[start:end], joined into one sentence."""
-    found = [m.group(1) for line in lines[start:end] if (m := HINT_RE.match(line))]
-    return " ".join(h for h in found if h) or None
-
-
-def _stub_lines(indent: str, number: int, hint: str) -> list[str]:
-    """`raise NotImplementedError("Exercise N: hint")`, wrapped to the project's line length."""
-    message = f"Exercise {number}: {hint}"
+def _stub_lines(indent: str, number: int) -> list[str]:
+    """`raise NotImplementedError("Exercise N: write your answer here")`, with a line saying what to do."""
     todo = f"{indent}# ✏️ Your code here, in place of the raise below."
-    one_line = f'{indent}raise NotImplementedError("{_escape(message)}")'
-    if len(one_line) <= LINE_LENGTH:
-        return [todo, one_line]
-    inner = indent + " " * 4
-    width = LINE_LENGTH - len(inner) - 3  # room for the quotes and a trailing space
-    chunks = textwrap.wrap(message, width=width, break_long_words=False, break_on_hyphens=False)
-    body = [
-        f'{inner}"{_escape(chunk)}{" " if i < len(chunks) - 1 else ""}"' for i, chunk in enumerate(chunks)
-    ]
-    return [todo, f"{indent}raise NotImplementedError(", *body, f"{indent})"]
+    return [todo, f'{indent}raise NotImplementedError("Exercise {number}: {STUB_MESSAGE}")']
 
 
 def _escape(text: str) -> str:
@@ -117,7 +115,7 @@ def _function_span(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDe
     return start, end, indent
 
 
-def stub_source(source: str, number: int, cell_hint: str | None = None) -> str:
+def stub_source(source: str, number: int) -> str:
     """Replace the body of every top-level function in `source` by a NotImplementedError stub,
     keeping its decorators, signature and docstring (and everything outside the functions)."""
     try:
@@ -128,12 +126,94 @@ def stub_source(source: str, number: int, cell_hint: str | None = None) -> str:
     if not functions:
         raise ExerciseSourceError("a cell tagged 'solution' must define at least one top-level function")
     lines = source.splitlines()
+    if any(HINT_RE.match(line) for line in lines):
+        raise ExerciseSourceError(
+            "a '# HINT:' comment: hints are shown only after a failed check; declare them in the check "
+            "module's HINTS and run `python scripts/exercise_copies.py hints`"
+        )
     for node in sorted(functions, key=lambda n: n.lineno, reverse=True):
         start, end, indent = _function_span(lines, node)
-        hint = _hint_of(lines, node.lineno - 1, end) or cell_hint or f"write the body of {node.name}()"
-        lines[start:end] = _stub_lines(indent, number, hint)
+        lines[start:end] = _stub_lines(indent, number)
     out = "\n".join(lines)
     return out + "\n" if source.endswith("\n") else out
+
+
+def blank_predictions(source: str) -> str:
+    """Set the value of every top-level `name = <constant>` in a prediction cell to None, comments kept."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        raise ExerciseSourceError(f"a prediction cell is not valid Python ({e.msg}, line {e.lineno})") from None
+    assigns = [n for n in tree.body if isinstance(n, ast.Assign)]
+    if not assigns or len(assigns) != len(tree.body):
+        raise ExerciseSourceError("a cell tagged 'prediction' must hold only assignments `name = <constant>`")
+    lines = source.splitlines()
+    for node in sorted(assigns, key=lambda n: n.lineno, reverse=True):
+        value = node.value
+        if not isinstance(value, ast.Constant) or value.lineno != value.end_lineno:
+            raise ExerciseSourceError(f"line {node.lineno}: a prediction is one constant on one line")
+        line = lines[value.lineno - 1]
+        lines[value.lineno - 1] = line[: value.col_offset] + "None" + line[value.end_col_offset :]
+    out = "\n".join(lines)
+    return out + "\n" if source.endswith("\n") else out
+
+
+# --------------------------------------------------------------------------------------- hints
+def check_module_hints(path: Path) -> dict[str, tuple[str, ...]]:
+    """The HINTS of the check module named after the notebook (`infogan_edu.exercises.<stem>`)."""
+    module = importlib.import_module(f"infogan_edu.exercises.{path.stem}")
+    return dict(getattr(module, "HINTS", {}))
+
+
+def hints_markdown(task: str, hints: Sequence[str]) -> str:
+    from infogan_edu.exercises._checks import hints_markdown as render_hints
+
+    return render_hints(task, hints)
+
+
+def _solution_function_names(cell: nbformat.NotebookNode) -> list[str]:
+    tree = ast.parse(cell.source)
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def with_hints(path: Path, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of a solution notebook whose hints cells say exactly what the check module's HINTS say:
+    after the check cell that follows each `solution` cell, one `hints` cell per function with hints."""
+    hints = check_module_hints(path)
+    out = copy.deepcopy(nb)
+    old = [c for c in out.cells if HINTS_TAG in c.metadata.get("tags", [])]
+    cells = [c for c in out.cells if HINTS_TAG not in c.metadata.get("tags", [])]
+    by_task = {c.metadata.get("exercise", {}).get("hints_for"): c for c in old}
+    new_cells = []
+    pending: list[str] = []
+    for cell in cells:
+        new_cells.append(cell)
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and SOLUTION_TAG in tags:
+            pending = [name for name in _solution_function_names(cell) if name in hints]
+        elif cell.cell_type == "code" and "check" in tags and pending:
+            for name in pending:
+                hint_cell = by_task.get(name) or nbformat.v4.new_markdown_cell(
+                    "", metadata={"tags": [HINTS_TAG], "exercise": {"hints_for": name}}
+                )
+                hint_cell.source = hints_markdown(name, hints[name])
+                new_cells.append(hint_cell)
+            pending = []
+    out.cells = new_cells
+    return out
+
+
+def write_hints(root: Path | None = None) -> list[Path]:
+    """Rewrite the hints cells of every solution notebook from its check module; returns the files changed."""
+    root = root or default_root()
+    changed = []
+    for path in solution_paths(root):
+        nb = nbformat.read(path, as_version=4)
+        new = with_hints(path, nb)
+        if render(new) != render(nb):
+            nbformat.write(new, path)
+            changed.append(path)
+    return changed
 
 
 # -------------------------------------------------------------------------------- notebooks
@@ -169,12 +249,18 @@ def student_notebook(solution: nbformat.NotebookNode, number: int, source_name: 
         meta = {k: copy.deepcopy(cell.metadata[k]) for k in KEEP_CELL_METADATA if k in cell.metadata}
         source = cell.source
         if cell.cell_type == "code" and SOLUTION_TAG in tags:
-            hint = cell.metadata.get("exercise", {}).get("hint")
             try:
-                source = stub_source(source, number, hint)
+                source = stub_source(source, number)
             except ExerciseSourceError as e:
                 raise ExerciseSourceError(f"{source_name}, cell {i}: {e}") from None
             meta["tags"] = [STUDENT_TAG if t == SOLUTION_TAG else t for t in tags]
+            n_stubbed += 1
+        elif cell.cell_type == "code" and PREDICTION_TAG in tags:
+            try:
+                source = blank_predictions(source)
+            except ExerciseSourceError as e:
+                raise ExerciseSourceError(f"{source_name}, cell {i}: {e}") from None
+            meta["tags"] = [*tags, STUDENT_TAG]
             n_stubbed += 1
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(source, metadata=meta)
@@ -190,7 +276,7 @@ def student_notebook(solution: nbformat.NotebookNode, number: int, source_name: 
             new.pop("id", None)
         nb.cells.append(new)
     if n_stubbed == 0:
-        raise ExerciseSourceError(f"{source_name}: no code cell is tagged {SOLUTION_TAG!r}")
+        raise ExerciseSourceError(f"{source_name}: no code cell is tagged {SOLUTION_TAG!r} or {PREDICTION_TAG!r}")
     return nb
 
 
@@ -251,6 +337,13 @@ def check(root: Path | None = None) -> list[str]:
             problems.append(f"{rel} is missing")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{rel} differs from what its solution notebook generates")
+    for path in solution_paths(root):
+        nb = nbformat.read(path, as_version=4)
+        if render(with_hints(path, nb)) != render(nb):
+            problems.append(
+                f"{path.relative_to(root)}: its hints cells differ from the HINTS of "
+                f"infogan_edu/exercises/{path.stem}.py (run `python scripts/exercise_copies.py hints`)"
+            )
     for path in sorted((root / "exercises").glob("ex*.ipynb")):
         if path not in expected:
             problems.append(f"{path.relative_to(root)} has no solution notebook in exercises/solutions/")
@@ -291,13 +384,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python scripts/exercise_copies.py",
         description="Generate the student copies of the exercise notebooks from exercises/solutions/.",
     )
-    parser.add_argument("command", choices=["build", "check"], help="build: write the copies; check: compare")
+    parser.add_argument(
+        "command",
+        choices=["build", "check", "hints"],
+        help="build: write the copies; check: compare; hints: write the solutions' hints cells from the modules",
+    )
     parser.add_argument(
         "--root", type=Path, default=None, help="the repository (default: found automatically)"
     )
     args = parser.parse_args(argv)
     root = args.root or default_root()
     try:
+        if args.command == "hints":
+            for path in write_hints(root):
+                print(f"wrote the hints cells of {path.relative_to(root)}")
+            return 0
         if args.command == "build":
             for path in build(root):
                 print(f"wrote {path.relative_to(root)}")

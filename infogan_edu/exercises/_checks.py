@@ -5,13 +5,22 @@ through `_call`, which lets a stub's `NotImplementedError` through unchanged and
 into a `_Mismatch` naming the input; it compares numbers with `_close`, renders inputs with `_fmt`, and
 names the known mistake that explains a wrong number with `_diagnose`. `_finish` turns the outcome into a
 `CheckResult`: it prints `✓ Exercise N passed: ...`, or raises `ExerciseCheckFailed` with
-`✗ Exercise N: ...`.
+
+    ✗ Exercise N: <what went wrong: the input, what came back, what was expected>
+    What to look at: <the known mistake that explains it, or the rule it broke>
+    Hint 1: <the task's first hint>
+    More hints: open "Hint 2" (and on) in the collapsed cell below this check.
+
+Hints are shown only after a failure. Each exercise module declares them once, in order from gentle to
+explicit, as `HINTS = {"<the learner's function>": ("hint 1", "hint 2", ...)}`, and passes the task's tuple
+to `_finish`; the notebook's collapsed `<details>` cell below the check is written from the same tuple by
+`scripts/exercise_copies.py hints` (see `hints_markdown`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +54,50 @@ class _Mismatch(Exception):
     """Internal: a check found a wrong answer; `args[0]` explains it."""
 
 
+# ------------------------------------------------------------------------------------------- hints
+def hints_markdown(task: str, hints: Sequence[str]) -> str:
+    """The notebook's collapsed hints cell for `task`: every hint behind its own closed `<details>` block.
+
+    `scripts/exercise_copies.py hints` writes this text into the solution notebook's cell tagged `hints`
+    (metadata `exercise.hints_for = task`) below the check cell, and `check` reports a cell that differs.
+    """
+    blocks = [
+        f"**Stuck on `{task}`?** A failed check prints hint 1. Open the others one at a time, only as far as you need."
+    ]
+    for i, hint in enumerate(hints, start=1):
+        blocks.append(f"<details><summary>Hint {i}</summary>\n\n{hint}\n\n</details>")
+    return "\n\n".join(blocks)
+
+
+def _failure_text(exercise: int, detail: str, hints: Sequence[str]) -> str:
+    """The message of a failed check: what went wrong, then the first hint, then where the others are."""
+    lines = [f"✗ Exercise {exercise}: {detail}"]
+    if hints:
+        lines.append(f"Hint 1: {_plain(hints[0])}")
+    if len(hints) > 1:
+        more = len(hints) - 1
+        lines.append(f'More hints: open "Hint 2" (and on) in the collapsed cell below this check ({more} more).')
+    return "\n".join(lines)
+
+
+def _plain(markdown: str) -> str:
+    """A hint written in Markdown, for a plain-text message: no backticks, `$`, or bold marks."""
+    return markdown.replace("`", "").replace("$", "").replace("**", "")
+
+
 # --------------------------------------------------------------------------------------- machinery
-def _finish(exercise: int, run: Callable[[], str], verbose: bool, raise_on_failure: bool) -> CheckResult:
+def _finish(
+    exercise: int,
+    run: Callable[[], str],
+    verbose: bool,
+    raise_on_failure: bool,
+    hints: Sequence[str] = (),
+) -> CheckResult:
+    """Run a check's body: a pass prints its summary; a `_Mismatch` becomes the failure text with hint 1."""
     try:
         summary = run()
     except _Mismatch as m:
-        result = CheckResult(exercise, False, f"✗ Exercise {exercise}: {m.args[0]}")
+        result = CheckResult(exercise, False, _failure_text(exercise, m.args[0], hints))
     else:
         result = CheckResult(exercise, True, f"✓ Exercise {exercise} passed: {summary}")
     if not result.passed and raise_on_failure:

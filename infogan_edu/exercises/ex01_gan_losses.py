@@ -20,6 +20,23 @@ import torch.nn.functional as F
 from .. import losses
 from ._checks import CheckResult, _call, _close, _diagnose, _finish, _fmt, _Mismatch, _num, _scalar
 
+HINTS: dict[str, tuple[str, ...]] = {
+    "discriminator_loss": (
+        "D maximises V(D, G) and an optimiser minimises, so the loss is minus V. V has one term per batch "
+        "(real, fake), and each term is an average over its own batch.",
+        "You are given logits, not probabilities. Compute log D and log(1 - D) straight from the logit with a "
+        "numerically stable function: `torch.log(torch.sigmoid(l))` is -inf once D is confident.",
+        "log D = `F.logsigmoid(logit)` and log(1 - D) = `F.logsigmoid(-logit)`; take the mean of each batch on "
+        "its own, add the two means and negate.",
+    ),
+    "generator_loss": (
+        "Not the minimax term E[log(1 - D(G(z)))]: G wants D(G(z)) itself to be large. Write a loss that falls "
+        "as D's belief that the fakes are real rises.",
+        "Section 2 gives it: L_G = -E[log D(G(z))]. Keep the result a tensor so that `.backward()` reaches G.",
+        "log D(G(z)) is `F.logsigmoid(fake_logits)`; G wants it large, so minimise minus its mean.",
+    ),
+}
+
 
 def _gan_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
     """(name, real_logits, fake_logits) for exercise 1."""
@@ -64,7 +81,7 @@ def check_discriminator_loss(
             f"({_gan_case_names()}), gradients included."
         )
 
-    return _finish(1, run, verbose, raise_on_failure)
+    return _finish(1, run, verbose, raise_on_failure, HINTS["discriminator_loss"])
 
 
 def check_generator_loss(
@@ -89,7 +106,7 @@ def check_generator_loss(
             f"({_gan_case_names()}), gradients included."
         )
 
-    return _finish(1, run, verbose, raise_on_failure)
+    return _finish(1, run, verbose, raise_on_failure, HINTS["generator_loss"])
 
 
 def check_gan_losses(
@@ -136,7 +153,10 @@ def _check_discriminator_loss(fn: Callable, name: str, real: torch.Tensor, fake:
             "F.logsigmoid(l) and log(1 - D) with F.logsigmoid(-l)"
         )
     hint = _diagnose(got, variants, default)
-    raise _Mismatch(f"for {name}, {call} returned {_num(got)}, expected L_D = {_num(expected)}; hint: {hint}")
+    raise _Mismatch(
+        f"for {name}, {call} returned {_num(got)}, expected L_D = {_num(expected)}"
+        f"\nWhat to look at: {hint}"
+    )
 
 
 def _check_generator_loss(fn: Callable, name: str, fake: torch.Tensor) -> None:
@@ -161,7 +181,8 @@ def _check_generator_loss(fn: Callable, name: str, fake: torch.Tensor) -> None:
         default = "log(sigmoid(l)) underflows to -inf for confident logits; use F.logsigmoid(l)"
     hint = _diagnose(got, variants, default)
     raise _Mismatch(
-        f"for {name}, {call} returned {_num(got)}, expected L_G = -E[log D(G(z))] = {_num(expected)}; hint: {hint}"
+        f"for {name}, {call} returned {_num(got)}, expected L_G = -E[log D(G(z))] = {_num(expected)}"
+        f"\nWhat to look at: {hint}"
     )
 
 
@@ -175,7 +196,7 @@ def _check_loss_gradient(label: str, fn: Callable, ref: Callable, n_args: int) -
     if not isinstance(out, torch.Tensor) or out.grad_fn is None:
         raise _Mismatch(
             f"{label} returned a value that is not connected to the logits, so no gradient reaches "
-            f"the networks; hint: do not call .item(), .detach() or torch.tensor(...) on the result"
+            f"the networks\nWhat to look at: do not call .item(), .detach() or torch.tensor(...) on the result"
         )
     out.sum().backward()
     ref(*theirs).backward()
@@ -184,7 +205,7 @@ def _check_loss_gradient(label: str, fn: Callable, ref: Callable, n_args: int) -
             got_grad = "None" if a.grad is None else _fmt(a.grad)
             raise _Mismatch(
                 f"the gradient of {label} with respect to argument {i + 1} is {got_grad}, expected "
-                f"{_fmt(b.grad)}; hint: the value may be right by accident; build the loss from "
+                f"{_fmt(b.grad)}\nWhat to look at: the value may be right by accident; build the loss from "
                 f"F.logsigmoid of the logits you are given"
             )
 

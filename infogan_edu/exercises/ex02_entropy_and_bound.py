@@ -23,6 +23,25 @@ from ..latent import LatentSpec
 from ..mi import entropy
 from ._checks import CheckResult, _call, _close, _diagnose, _finish, _fmt, _Mismatch, _num, _scalar
 
+HINTS: dict[str, tuple[str, ...]] = {
+    "categorical_entropy": (
+        "H(c) = -sum_k p_k ln p_k, in nats (natural log). It is one number per distribution: sum over the last "
+        "dimension only.",
+        "0 ln 0 must count as 0, but `0 * torch.log(0)` is nan. PyTorch has a function for x ln y that gives 0 "
+        "where x = 0.",
+        "`torch.xlogy(p, p)` is p ln p, with 0 where p = 0; sum it over `dim=-1` and flip the sign.",
+    ),
+    "categorical_lower_bound": (
+        "L_I = E[log Q(c | x)] + H(c). log Q(c | x) is the log-probability that Q puts on the value c that made "
+        "x; the expectation is the mean over the batch.",
+        "Turn the logits into log-probabilities in one stable step (not a softmax followed by a log), then take "
+        "in row i the column c_i. H(c) is the entropy of the prior you are given: use your "
+        "`categorical_entropy`.",
+        "log Q(c | x) is `F.log_softmax(logits, dim=1)` at column c (`.gather`), or use "
+        "`-F.cross_entropy(logits, c)` for the batch mean; then add `categorical_entropy(prior)`.",
+    ),
+}
+
 LN2 = math.log(2.0)
 
 
@@ -42,7 +61,7 @@ def check_categorical_entropy(
         n = _check_entropy(categorical_entropy)
         return f"categorical_entropy matches on {n} cases (uniform K = 10 and 2, one-hot, skewed, a batch)."
 
-    return _finish(2, run, verbose, raise_on_failure)
+    return _finish(2, run, verbose, raise_on_failure, HINTS["categorical_entropy"])
 
 
 def check_categorical_lower_bound(
@@ -66,7 +85,7 @@ def check_categorical_lower_bound(
             f"a skewed prior), in nats."
         )
 
-    return _finish(2, run, verbose, raise_on_failure)
+    return _finish(2, run, verbose, raise_on_failure, HINTS["categorical_lower_bound"])
 
 
 def check_categorical_bound(
@@ -113,7 +132,10 @@ def _check_entropy(fn: Callable) -> int:
         if math.isnan(got):
             default = "0 * ln 0 gave nan: a zero probability contributes 0, use torch.xlogy(p, p) or mask p = 0"
         hint = _diagnose(got, variants, default)
-        raise _Mismatch(f"for {name}, {call} returned {_num(got)}, expected {_num(expected)} nats; hint: {hint}")
+        raise _Mismatch(
+            f"for {name}, {call} returned {_num(got)}, expected {_num(expected)} nats"
+            f"\nWhat to look at: {hint}"
+        )
     # a batch of distributions: one entropy per row
     probs = torch.tensor([[0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0], [0.5, 0.5, 0.0, 0.0]])
     call = f"categorical_entropy({_fmt(probs)})"
@@ -126,7 +148,7 @@ def _check_entropy(fn: Callable) -> int:
     ):
         raise _Mismatch(
             f"for a batch of three distributions (one per row), {call} returned {_fmt(got)}, expected "
-            f"{_fmt(expected)} (one entropy per row); hint: sum over the last dimension only (dim=-1)"
+            f"{_fmt(expected)} (one entropy per row)\nWhat to look at: sum over the last dimension only (dim=-1)"
         )
     return len(cases) + 1
 
@@ -183,6 +205,9 @@ def _check_lower_bound(fn: Callable) -> int:
                 "dim=1) or -F.cross_entropy(logits, c)"
             )
         hint = _diagnose(got, variants, default)
-        raise _Mismatch(f"for {name}, {call} returned {_num(got)}, expected L_I = {_num(expected)} nats; hint: {hint}")
+        raise _Mismatch(
+            f"for {name}, {call} returned {_num(got)}, expected L_I = {_num(expected)} nats"
+            f"\nWhat to look at: {hint}"
+        )
     return len(cases)
 

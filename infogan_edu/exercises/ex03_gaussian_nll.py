@@ -21,6 +21,17 @@ from .. import losses
 from ..latent import HALF_LOG_2PI
 from ._checks import CheckResult, _call, _close, _diagnose, _finish, _fmt, _Mismatch, _num, _scalar
 
+HINTS: dict[str, tuple[str, ...]] = {
+    "gaussian_nll": (
+        "Write -log N(c; mu, sigma^2) for each code from the formula above, with sigma = exp(log_std); then sum "
+        "over the codes and average over the batch.",
+        "log_std is log sigma, so sigma^2 = exp(2 log_std). With `clamp=True`, clamp log_std to "
+        "[LOG_STD_MIN, LOG_STD_MAX] before anything else; with `clamp=False`, use it as given.",
+        "`log_std + 0.5 * math.log(2 * math.pi) + (c - mean) ** 2 / (2 * torch.exp(2 * log_std))` is the NLL "
+        "of each code, shape (B, n_codes); reduce it with `.sum(dim=1).mean()`.",
+    ),
+}
+
 
 def _gaussian_nll_reference(mean: torch.Tensor, log_std: torch.Tensor, c: torch.Tensor, clamp: bool) -> float:
     log_std = log_std.double()
@@ -91,7 +102,7 @@ def check_gaussian_nll(
             f"a batch of one, tiny and huge sigma) and the unclamped formula with clamp=False."
         )
 
-    return _finish(3, run, verbose, raise_on_failure)
+    return _finish(3, run, verbose, raise_on_failure, HINTS["gaussian_nll"])
 
 
 def _check_one_gaussian(
@@ -144,5 +155,5 @@ def _check_one_gaussian(
     else:
         default = "with clamp=False use log_std exactly as given (the 'why' section needs the unclamped loss)"
     hint = _diagnose(got, variants, default)
-    raise _Mismatch(f"for {name}, {call} returned {_num(got)}, expected {_num(expected)}; hint: {hint}")
+    raise _Mismatch(f"for {name}, {call} returned {_num(got)}, expected {_num(expected)}\nWhat to look at: {hint}")
 

@@ -18,6 +18,16 @@ import torch
 from ..mi import DiscreteChannel
 from ._checks import CheckResult, _call, _close, _diagnose, _finish, _Mismatch, _num, _scalar
 
+HINTS: dict[str, tuple[str, ...]] = {
+    "mc_lower_bound": (
+        "A Monte-Carlo estimate replaces the expectation by an average over samples: draw N pairs (c, x) from "
+        "the channel, average log Q(c | x) over them, add H(c).",
+        "`channel.sample(n_samples, generator)` gives the pairs as two long tensors; the table is indexed "
+        "`log_q[x, c]` (row: observation, column: code). The channel knows its own H(c).",
+        "`c, x = channel.sample(n_samples, generator)`, then `channel.prior_entropy() + log_q[x, c].mean()`.",
+    ),
+}
+
 
 def _q_tables(channel: DiscreteChannel, gen: torch.Generator) -> list[tuple[str, torch.Tensor]]:
     post = channel.posterior_log_probs()  # (M, K)
@@ -89,7 +99,7 @@ def check_mc_lower_bound(
         )
         if not _close(first, again, rtol=1e-9, atol=1e-9):
             raise _Mismatch(
-                f"two calls with generators seeded alike gave {first:.6f} and {again:.6f}; hint: draw every "
+                f"two calls with generators seeded alike gave {first:.6f} and {again:.6f}\nWhat to look at: draw every "
                 f"sample with the `generator` you are given, e.g. channel.sample(n_samples, generator)"
             )
         return (
@@ -97,7 +107,7 @@ def check_mc_lower_bound(
             f"for {count} (channel, Q) pairs, reaches I(c; x) at the true posterior, and is reproducible."
         )
 
-    return _finish(4, run, verbose, raise_on_failure)
+    return _finish(4, run, verbose, raise_on_failure, HINTS["mc_lower_bound"])
 
 
 def _check_one_bound(
@@ -132,7 +142,7 @@ def _check_one_bound(
         hint = _diagnose(got, variants, "the bound is H(c) + the sample mean of log_q[x_n, c_n]", atol=atol)
         raise _Mismatch(
             f"{where}, your estimate {got:.4f} nats is above the true I(c; x) = {mi:.4f} nats by more "
-            f"than the Monte-Carlo error ({tol:.4f}); a lower bound can never do that; hint: {hint}"
+            f"than the Monte-Carlo error ({tol:.4f}); a lower bound can never do that\nWhat to look at: {hint}"
         )
     if not (math.isfinite(got) and abs(got - expected) <= tol):
         hint = _diagnose(
@@ -144,6 +154,6 @@ def _check_one_bound(
         )
         raise _Mismatch(
             f"{where}, {call} returned {_num(got)}, expected {expected:.4f} +- {tol:.4f} nats "
-            f"(the exact bound; I(c; x) = {mi:.4f}); hint: {hint}"
+            f"(the exact bound; I(c; x) = {mi:.4f})\nWhat to look at: {hint}"
         )
 

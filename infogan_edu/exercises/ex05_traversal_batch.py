@@ -15,6 +15,18 @@ import torch
 from ..latent import Latent, LatentSpec
 from ._checks import CheckResult, _call, _finish, _fmt, _Mismatch, _num
 
+HINTS: dict[str, tuple[str, ...]] = {
+    "traversal_batch": (
+        "Every row is a copy of `base`, except the swept code, which takes the i-th value in row i. First find "
+        "out whether the code is categorical or continuous, and which column it has.",
+        "`spec.code(code)` gives `.kind` and `.index`. Repeat base's single row n times with "
+        "`base.z.expand(n, -1).clone()` (and the same for `cat` and `cont`), so that you never write into "
+        "`base`.",
+        "Then write the values into one column: `cat[:, index] = values` as `torch.long` for a categorical "
+        "code, `cont[:, index] = values` for a continuous one, and return `Latent(z, cat, cont)`.",
+    ),
+}
+
 
 def check_traversal(
     traversal_batch: Callable[[LatentSpec, str, Sequence[float] | torch.Tensor, Latent], Latent],
@@ -49,7 +61,7 @@ def check_traversal(
             f"base untouched."
         )
 
-    return _finish(5, run, verbose, raise_on_failure)
+    return _finish(5, run, verbose, raise_on_failure, HINTS["traversal_batch"])
 
 
 def _check_one_traversal(fn: Callable, name: str, spec: LatentSpec, code: str, values: Any, base: Latent) -> None:
@@ -61,7 +73,7 @@ def _check_one_traversal(fn: Callable, name: str, spec: LatentSpec, code: str, v
     where = f"for {name}"
     if any(not torch.equal(a, b) for a, b in zip(base, kept, strict=True)):
         raise _Mismatch(
-            f"{where}, {call} modified `base` in place; hint: build new tensors "
+            f"{where}, {call} modified `base` in place\nWhat to look at: build new tensors "
             f"(base.z.expand(n, -1).clone() or .repeat) before writing the swept values"
         )
     if not (isinstance(out, tuple) and len(out) == 3 and all(isinstance(t, torch.Tensor) for t in out)):
@@ -82,7 +94,7 @@ def _check_one_traversal(fn: Callable, name: str, spec: LatentSpec, code: str, v
             hint = "the noise differs from row to row: you drew new noise; every row must reuse base.z"
         else:
             hint = "z is the same in every row but it is not base.z; reuse the base's noise"
-        raise _Mismatch(f"{where}, {call}: z is wrong; hint: {hint}")
+        raise _Mismatch(f"{where}, {call}: z is wrong\nWhat to look at: {hint}")
     got_codes = _code_columns(spec, cat, cont)
     exp_codes = _code_columns(spec, ref.cat, ref.cont)
     for cname, col in got_codes.items():
@@ -98,7 +110,7 @@ def _check_one_traversal(fn: Callable, name: str, spec: LatentSpec, code: str, v
                     f"(categorical first: {', '.join(c.name for c in spec.codes)}), use spec.code({code!r}) "
                     f"to find its kind and index"
                 )
-            raise _Mismatch(f"{where}, {call} got {cname} = {_fmt(col)}; hint: {hint}")
+            raise _Mismatch(f"{where}, {call} got {cname} = {_fmt(col)}\nWhat to look at: {hint}")
 
 
 def _code_columns(spec: LatentSpec, cat: torch.Tensor, cont: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -15,6 +15,18 @@ import numpy as np
 
 from ._checks import CheckResult, _call, _close, _diagnose, _finish, _fmt, _Mismatch, _scalar
 
+HINTS: dict[str, tuple[str, ...]] = {
+    "unsupervised_accuracy": (
+        "Category numbers are arbitrary. Count how often each (label, category) pair occurs, then find the "
+        "one-to-one assignment of categories to labels that agrees with the labels most often.",
+        "The counts form a square table `counts[label, category]` of size n = max(largest category, largest "
+        "label) + 1, filled with `np.add.at`. `scipy.optimize.linear_sum_assignment` finds the assignment of "
+        "minimum total cost.",
+        "`rows, cols = linear_sum_assignment(-counts)`; the accuracy is `counts[rows, cols].sum() / N` and the "
+        "mapping is `{category: label}` read from (rows, cols).",
+    ),
+}
+
 
 def check_hungarian_accuracy(
     unsupervised_accuracy: Callable[[np.ndarray, np.ndarray], tuple[float, dict[int, int]]],
@@ -58,7 +70,7 @@ def check_hungarian_accuracy(
             f"one-to-one mapping."
         )
 
-    return _finish(6, run, verbose, raise_on_failure)
+    return _finish(6, run, verbose, raise_on_failure, HINTS["unsupervised_accuracy"])
 
 
 def _check_one_accuracy(fn: Callable, name: str, pred: np.ndarray, labels: np.ndarray) -> None:
@@ -78,7 +90,7 @@ def _check_one_accuracy(fn: Callable, name: str, pred: np.ndarray, labels: np.nd
     targets = [mapping[c] for c in np.unique(pred) if c in mapping]
     if len(set(targets)) != len(targets):
         raise _Mismatch(
-            f"{where}, your mapping {mapping} sends two categories to the same label; hint: the matching "
+            f"{where}, your mapping {mapping} sends two categories to the same label\nWhat to look at: the matching "
             f"must be one-to-one (each label used at most once), which scipy.optimize.linear_sum_assignment "
             f"gives; otherwise many small clusters would score 100%"
         )
@@ -90,14 +102,17 @@ def _check_one_accuracy(fn: Callable, name: str, pred: np.ndarray, labels: np.nd
             "be one-to-one": majority,
         }
         default = (
-            "build the table counts[label, category], run linear_sum_assignment(-counts) (it minimises, so "
-            "negate to maximise the matches) and divide the matched counts by the number of samples"
+            "the accuracy is the fraction of samples whose category is matched to their own label, under the "
+            "one-to-one matching with the most agreements (linear_sum_assignment minimises its cost)"
         )
         hint = _diagnose(got, variants, default)
-        raise _Mismatch(f"{where}, {call} returned accuracy {got:.4f}, expected {expected:.4f}; hint: {hint}")
+        raise _Mismatch(
+            f"{where}, {call} returned accuracy {got:.4f}, expected {expected:.4f}"
+            f"\nWhat to look at: {hint}"
+        )
     achieved = float(np.mean([mapping.get(int(p), -1) == int(t) for p, t in zip(pred, labels, strict=True)]))
     if not _close(achieved, got, rtol=1e-9, atol=1e-9):
         raise _Mismatch(
             f"{where}, your mapping {mapping} gets {achieved:.4f} of the samples right, but you returned "
-            f"accuracy {got:.4f}; hint: return the mapping category -> label that the matching found"
+            f"accuracy {got:.4f}\nWhat to look at: return the mapping category -> label that the matching found"
         )

@@ -173,7 +173,7 @@ def stage(src: Path) -> None:
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", src / "_static" / "mathjax")
 
     lessons = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         lessons.append(notebook_summary(path))
         _write(page_copy(json.loads(path.read_text(encoding="utf-8")), f"../{EXPLORER_PAGE}.html"),
                src / "lessons" / path.name)

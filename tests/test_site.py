@@ -33,6 +33,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 EXPECT_MS = 30_000
+# A lesson's HTML and figures (its kernel-free explorer included); MathJax, shared by all pages, adds about 0.55 MB.
+PAGE_BUDGET = 2_500_000
 
 
 def _load_builder():
@@ -155,6 +157,8 @@ def test_site_has_every_page_with_its_figures_maths_and_tables(site: Path) -> No
         tables = len(re.findall(r"^\|\s*:?-{3,}", markdown, re.M))  # one |---| line per markdown table
         assert page.count("<table") >= tables, f"{path.stem}: a table is lost"
         assert "application/vnd.jupyter.widget" not in page, f"{path.stem}: widget data left on a static page"
+        own_bytes = len(page.encode()) + sum((site / image).stat().st_size for image in images)
+        assert own_bytes < PAGE_BUDGET, f"{path.stem}: {own_bytes:,} bytes of page and figures"
     for path in sorted((ROOT / "exercises").glob("ex[0-9][0-9]_*.ipynb")):
         page = (site / "exercises" / f"{path.stem}.html").read_text()
         assert f'href="solutions/{path.stem}.html"' in page, f"{path.stem} does not link its solution"

@@ -669,7 +669,7 @@ def trial_nan(rng: random.Random, work: Path) -> Outcome:
         if how == "weight" and t.step == bad_step:
             with torch.no_grad():
                 p = rng.choice(list(t.model.parameters()))
-                p.view(-1)[rng.randrange(p.numel())] = float("nan")
+                p[tuple(rng.randrange(n) for n in p.shape)] = float("nan")  # any layout (channels-last too)
         return out_
 
     def poisoned_codes(*a: object, **k: object):  # noqa: ANN202

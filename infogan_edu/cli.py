@@ -25,7 +25,7 @@ from typing import NoReturn
 import torch
 
 from . import __version__
-from .checkpoint import CheckpointError, export_weights, load_file
+from .checkpoint import CheckpointError, export_weights, load_file, write_atomic
 from .config import (
     PRESET_ENV,
     PRESETS,
@@ -215,7 +215,7 @@ def _train(args: argparse.Namespace) -> int:
     print(f"preset={cfg.preset} device={trainer.device} seed={cfg.seed} steps={cfg.steps} batch={cfg.batch_size}")
     trainer.train()
     summary = _summary(trainer, args)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_atomic((json.dumps(summary, indent=2) + "\n").encode(), args.out / "summary.json", "the summary")
     print(json.dumps(summary))
     return 0
 
@@ -251,7 +251,8 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
     print(f"preset={cfg.preset} device={mst.device} seeds={seeds} steps={cfg.steps} batch={cfg.batch_size}")
     mst.train()
     for t in mst.live():
-        (t.out_dir / "summary.json").write_text(json.dumps(_summary(t, args), indent=2) + "\n")
+        text = json.dumps(_summary(t, args), indent=2) + "\n"
+        write_atomic(text.encode(), t.out_dir / "summary.json", "the summary")
     print(mst.write_summary().read_text(), end="")
     for message in mst.failed.values():
         print(f"stopped: {message}")

@@ -8,7 +8,8 @@ cpu --seed S --out RUNS/cpu-sS`), `--jobs` at a time, each with `--threads` thre
 thread count, so the study fixes it). Runs already there are reused. Then, for every run:
 
 - labels, only to score: test accuracy of c1 (Hungarian matching) and NMI with the digits;
-- from the training history: the final L_I of c1 (nats; ln 10 = 2.303);
+- from the training history: the final L_I of c1 (nats; ln 10 = 2.303) and the test accuracy at each evaluation
+  (in the JSON: `acc_curve`, [step, accuracy] pairs);
 - with no labels: every criterion of `infogan_edu.selection` on the test images, their labels withheld.
 
 It prints three Markdown tables: every run; the Spearman correlation of each criterion with accuracy; and, over
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 "accuracy": round(scores.accuracy, 4),
                 "nmi": round(scores.nmi, 4),
                 "li_cat_final": round(hist["li_cat"][-1], 4),
+                "acc_curve": [[s, round(a, 4)] for s, a in zip(hist["eval_step"], hist["accuracy"], strict=True)],
                 "trained_on": trained_on,
             }
         )

@@ -181,3 +181,74 @@ def test_population_statistics_are_the_mean_over_the_images():
     assert bn.running_mean.numpy() == pytest.approx(h.mean((0, 2, 3)).numpy(), abs=1e-5)
     var = torch.stack([h[i : i + 10].var((0, 2, 3), unbiased=True) for i in (0, 10)]).mean(0)
     assert bn.running_var.numpy() == pytest.approx(var.numpy(), rel=1e-4)
+
+
+# ------------------------------------------------------------------ exercise 7's check, against planted mistakes
+def _entropy_nats(x: torch.Tensor) -> float:
+    p = np.bincount(x.numpy()) / x.numel()
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def _mig_answer(how: str = "right"):
+    """A learner's MIG written from entropies with numpy (not the library's code), right or with one mistake."""
+
+    def mutual_information_gap(codes: torch.Tensor, factors: torch.Tensor) -> float:
+        terms = []
+        for k in range(factors.shape[1]):
+            v = factors[:, k]
+            mis = []
+            for j in range(codes.shape[1]):
+                z = codes[:, j]
+                mi = _entropy_nats(z) + _entropy_nats(v) - _entropy_nats(z * (int(v.max()) + 1) + v)
+                mis.append(mi / math.log(2) if how in ("bits", "all bits") else mi)
+            top, second = sorted(mis, reverse=True)[:2]
+            h_v = _entropy_nats(v) / (math.log(2) if how == "all bits" else 1.0)
+            if how == "top only":
+                terms.append(top / h_v)
+            elif how == "no normalisation":
+                terms.append(top - second)
+            elif how == "code entropy":
+                terms.append((top - second) / _entropy_nats(codes[:, mis.index(top)]))
+            else:
+                terms.append((top - second) / h_v)
+        return sum(terms) if how == "sum" else sum(terms) / len(terms)
+
+    return mutual_information_gap
+
+
+@pytest.mark.parametrize("how", ["right", "all bits"])
+def test_exercise7_check_passes_right_answers(how):
+    from infogan_edu.exercises.ex07_mig import check_mig
+
+    result = check_mig(_mig_answer(how), verbose=False, raise_on_failure=False)
+    assert result.passed, result.message  # bits throughout is right too: the base cancels in the ratio
+
+
+@pytest.mark.parametrize(
+    ("how", "says"),
+    [
+        ("top only", "subtracts the runner-up"),
+        ("no normalisation", "did not divide by H(v_k)"),
+        ("bits", "in bits (log2) but H(v_k) in nats"),
+        ("code entropy", "entropy of the code"),
+        ("sum", "MIG is their mean"),
+    ],
+)
+def test_exercise7_check_catches_planted_mistakes(how, says):
+    from infogan_edu.exercises.ex07_mig import check_mig
+
+    result = check_mig(_mig_answer(how), verbose=False, raise_on_failure=False)
+    assert not result.passed
+    assert says in result.message and result.message.startswith("✗ Exercise 7:")
+    assert "Hint 1:" in result.message
+
+
+def test_exercise7_stub_error_passes_through():
+    from infogan_edu.exercises.ex07_mig import check_mig
+
+    def stub(codes, factors):
+        raise NotImplementedError("Exercise 7: write your answer here")
+
+    with pytest.raises(NotImplementedError, match="Exercise 7"):
+        check_mig(stub, verbose=False)

@@ -231,18 +231,16 @@ def test_the_save_works_without_the_patches(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name, trials, slow",
+    "name, trials",
     [
-        ("ckpt-byte-flip", 60, False),
-        ("ckpt-truncate", 60, False),
-        ("ckpt-foreign-pickle", 30, False),
-        ("ckpt-other-architecture", 6, True),
-        ("disk-full-on-save", 30, False),
+        ("ckpt-byte-flip", 60),
+        ("ckpt-truncate", 60),
+        ("ckpt-foreign-pickle", 30),
+        pytest.param("ckpt-other-architecture", 6, marks=pytest.mark.slow),
+        ("disk-full-on-save", 30),
     ],
 )
-def test_catalogue(name: str, trials: int, slow: bool, request) -> None:
-    if slow and "not slow" in (request.config.getoption("-m") or ""):
-        pytest.skip("slow")
+def test_catalogue(name: str, trials: int) -> None:
     fc = next(c for c in R.CLASSES if c.name == name)
     handled, lost, notes = R.run_class(fc, trials)
     assert (handled, lost) == (trials, 0), notes[:5]

@@ -157,7 +157,8 @@ def main() -> int:
         li = ckpt["history"]["li_cat"][-1]
         acc = evaluate(model, x_test, y_test).accuracy
         codes = code_report(model, prior)
-        results.append({"run": name, "continuous": n_cont, "prior": prior, "accuracy": acc, "li_cat_final": li,
+        results.append({"run": name, "continuous": n_cont, "prior": prior, "steps": int(ckpt["step"]),
+                        "accuracy": acc, "li_cat_final": li,
                         "train_seconds": round(seconds, 1), "codes": codes})
         if name in args.export:
             cmd = f"OMP_NUM_THREADS=1 python benchmarks/code_ordering.py --set {args.set} --steps {args.steps}"

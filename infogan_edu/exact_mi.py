@@ -94,7 +94,8 @@ def quantile_generator(k: int, stripes: int = 1, means: tuple = MEANS, std: floa
 def pushforward_density(x: Tensor, g_of_z: Callable[[Tensor], Tensor], z_grid: Tensor) -> Tensor:
     r"""p(x) of x = g(z), z ~ N(0, 1), at the points `x` (N,), from the piecewise-linear interpolant of g on the
     sorted grid `z_grid` (M + 1,): segment i puts mass Phi(z_{i+1}) - Phi(z_i) evenly on [g(z_i), g(z_{i+1})].
-    The tails beyond the grid are left out (mass Phi(z_0) + 1 - Phi(z_M)).
+    The tails beyond the grid are left out (mass Phi(z_0) + 1 - Phi(z_M)). Segments are half-open, [lo, hi), so
+    that a point where two segments meet is counted once.
 
     Each segment adds the constant mass / width to every query point inside it: with the queries sorted, that is
     a range update, done for all segments at once with a difference array and a cumulative sum."""
@@ -107,7 +108,7 @@ def pushforward_density(x: Tensor, g_of_z: Callable[[Tensor], Tensor], z_grid: T
     order = torch.argsort(x)
     xs = x[order]  # (N,) sorted
     first = torch.searchsorted(xs, lo, side="left")  # (M,): first query >= lo
-    last = torch.searchsorted(xs, hi, side="right")  # (M,): one past the last query <= hi
+    last = torch.searchsorted(xs, hi, side="left")  # (M,): one past the last query < hi (segments are [lo, hi))
     diff = torch.zeros(len(x) + 1, dtype=torch.float64)
     diff.index_add_(0, first, height)
     diff.index_add_(0, last, -height)

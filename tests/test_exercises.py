@@ -59,6 +59,8 @@ TOPICS = {
     4: "monte_carlo_bound",
     5: "traversal_batch",
     6: "hungarian_accuracy",
+    8: "training_step",
+    # 9: "category_count",  (the notebook lands with its precomputed runs)
 }
 
 
@@ -100,7 +102,7 @@ def test_solution_notebook_anatomy(path: Path) -> None:
     setup = [c for c, t in zip(nb.cells, tags, strict=True) if "setup" in t]
     assert len(setup) == 1 and "torch.manual_seed" in setup[0].source and "__version__" in setup[0].source
     assert "figure_formats = ['png']" in setup[0].source and "pick_device" in setup[0].source
-    assert sum("solution" in t for t in tags) >= 1
+    assert sum("solution" in t or "prediction" in t for t in tags) >= 1
     # the checks come from the module named after the notebook
     assert f"from infogan_edu.exercises.{path.stem} import " in setup[0].source, "import the checks by exercise name"
     assert importlib.import_module(f"infogan_edu.exercises.{path.stem}").__doc__.startswith(
@@ -108,7 +110,7 @@ def test_solution_notebook_anatomy(path: Path) -> None:
     )
     # every task cell is followed by a check cell that calls a check function
     for i, t in enumerate(tags):
-        if "solution" in t:
+        if "solution" in t or "prediction" in t:
             nxt = nb.cells[i + 1]
             assert "check" in nxt.metadata.get("tags", []) and "check_" in nxt.source, f"cell {i + 1}"
     for i, cell in enumerate(nb.cells):
@@ -231,8 +233,13 @@ def test_student_copy_has_no_solution_and_no_outputs(solution: Path) -> None:
     assert all("execution" not in c["metadata"] for c in raw["cells"])
     assert not any("solution-only" in c.metadata.get("tags", []) for c in student.cells)
     stubs = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
-    assert stubs and all(f'NotImplementedError("Exercise {number}:' in c.source
-                         or f'"Exercise {number}: ' in c.source for c in stubs)
+    assert stubs
+    for c in stubs:
+        if "prediction" in c.metadata.get("tags", []):  # every prediction blank
+            assert all(isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and n.value.value is None
+                       for n in ast.parse(c.source).body)
+        else:
+            assert f'raise NotImplementedError("Exercise {number}: write your answer here")' in c.source
     stub_lines = {line.strip() for c in stubs for line in c.source.splitlines()}
     for cell in master.cells:
         if "solution" not in cell.metadata.get("tags", []):
@@ -276,11 +283,11 @@ def test_student_copy_fails_only_with_the_exercise_stub(
     number = nb.metadata["exercise"]["number"]
     first_stub = min(i for i, c in enumerate(nb.cells) if "exercise" in c.metadata.get("tags", []))
     stub_names = [
-        node.name
+        node.name if isinstance(node, ast.FunctionDef) else node.targets[0].id
         for c in nb.cells
         if "exercise" in c.metadata.get("tags", [])
         for node in ast.parse(c.source).body
-        if isinstance(node, ast.FunctionDef)
+        if isinstance(node, ast.FunctionDef) or isinstance(node, ast.Assign)
     ]
     calls_a_stub = re.compile(r"(?<![\w.])(" + "|".join(stub_names) + r")\b")
     failed_checks = 0
@@ -308,6 +315,8 @@ CHECKS = {
     "mc_lower_bound": (ec.check_mc_lower_bound, ("mc_lower_bound",)),
     "traversal": (ec.check_traversal, ("traversal_batch",)),
     "hungarian_accuracy": (ec.check_hungarian_accuracy, ("unsupervised_accuracy",)),
+    "optimizers": (ec.check_optimizers, ("make_optimizers",)),
+    "training_step": (ec.check_training_step, ("infogan_step",)),
 }
 
 
@@ -605,3 +614,181 @@ def test_every_check_is_importable_from_the_package_root() -> None:
         assert checks, f"{module.__name__} defines no check"
         assert checks <= set(ec.__all__), f"not exported by infogan_edu.exercises: {sorted(checks - set(ec.__all__))}"
         assert all(getattr(ec, name) is getattr(module, name) for name in checks)
+
+
+# ------------------------------------------------------------------ exercise 8: the training step's mutations
+def _optimizers(model, lr_d, lr_g, betas, *, how="right"):
+    """make_optimizers with switchable mistakes."""
+    d_params, q_params = list(model.d.parameters()), list(model.q_head.parameters())
+    g_params = list(model.g.parameters())
+    if how == "q_in_g":
+        return (torch.optim.Adam(d_params, lr=lr_d, betas=betas),
+                torch.optim.Adam(g_params + q_params, lr=lr_g, betas=betas))
+    if how == "q_nowhere":
+        return torch.optim.Adam(d_params, lr=lr_d, betas=betas), torch.optim.Adam(g_params, lr=lr_g, betas=betas)
+    if how == "g_in_d":
+        return (torch.optim.Adam(d_params + q_params + g_params, lr=lr_d, betas=betas),
+                torch.optim.Adam(g_params, lr=lr_g, betas=betas))
+    if how == "sgd":
+        return torch.optim.SGD(d_params + q_params, lr=lr_d), torch.optim.SGD(g_params, lr=lr_g)
+    if how == "lr_swapped":
+        return (torch.optim.Adam(d_params + q_params, lr=lr_g, betas=betas),
+                torch.optim.Adam(g_params, lr=lr_d, betas=betas))
+    return torch.optim.Adam(d_params + q_params, lr=lr_d, betas=betas), torch.optim.Adam(g_params, lr=lr_g, betas=betas)
+
+
+def _step(model, opt_d, opt_g, x_real, latent, lambda_cat, lambda_cont, *, zero_d=True, zero_g=True, sign_d=1.0,
+          sign_g=1.0, g_detached=False, g_info_detached=False, trunk=True, minimax=False, lambdas=True,
+          concat=False, step_d=True):
+    """The training step with switchable mistakes (the reference is all defaults)."""
+    from infogan_edu.losses import (
+        discriminator_loss,
+        generator_loss_minimax,
+        generator_loss_nonsaturating,
+        info_terms,
+    )
+
+    spec = model.spec
+    lam = (lambda_cat, lambda_cont) if lambdas else (1.0, 1.0)
+    fake = model.g(spec.to_input(latent))
+    if zero_d:
+        opt_d.zero_grad()
+    if concat:  # one D pass over real and fake together: BatchNorm mixes the two batches
+        feats_all = model.d.features(torch.cat([x_real, fake.detach()]))
+        logits = model.d.logit(feats_all)
+        real_logits, fake_logits = logits[: len(x_real)], logits[len(x_real) :]
+        feats = feats_all[len(x_real) :]
+    else:
+        real_logits = model.d(x_real)
+        feats = model.d.features(fake.detach())
+        fake_logits = model.d.logit(feats)
+    q = model.q_head(feats if trunk else feats.detach())
+    (discriminator_loss(real_logits, fake_logits) + sign_d * info_terms(q, latent, spec, *lam).loss).backward()
+    if step_d:
+        opt_d.step()
+    if zero_g:
+        opt_g.zero_grad()
+    feats = model.d.features(fake.detach() if g_detached else fake)
+    adv = (generator_loss_minimax if minimax else generator_loss_nonsaturating)(model.d.logit(feats))
+    q = model.q_head(feats.detach() if g_info_detached else feats)
+    (adv + sign_g * info_terms(q, latent, spec, *lam).loss).backward()
+    opt_g.step()
+
+
+STEP_MUTATIONS: list[tuple[str, Callable[..., ec.CheckResult], Callable[..., Any], str]] = [
+    ("optimizers_q_head_in_g", ec.check_optimizers, lambda *a: _optimizers(*a, how="q_in_g"),
+     "Q's head is stepped by G's optimiser"),
+    ("optimizers_q_head_nowhere", ec.check_optimizers, lambda *a: _optimizers(*a, how="q_nowhere"),
+     "opt_d is missing Q's head"),
+    ("optimizers_g_in_both", ec.check_optimizers, lambda *a: _optimizers(*a, how="g_in_d"), "in both optimisers"),
+    ("optimizers_sgd", ec.check_optimizers, lambda *a: _optimizers(*a, how="sgd"), "torch.optim.Adam"),
+    ("optimizers_learning_rates_swapped", ec.check_optimizers, lambda *a: _optimizers(*a, how="lr_swapped"),
+     "expected lr"),
+    ("step_no_zero_grad", ec.check_training_step, lambda *a: _step(*a, zero_d=False, zero_g=False),
+     "neither optimiser's gradients were zeroed"),
+    ("step_no_zero_grad_in_d_phase", ec.check_training_step, lambda *a: _step(*a, zero_d=False),
+     "call opt_d.zero_grad() before the D phase's backward"),
+    ("step_no_zero_grad_in_g_phase", ec.check_training_step, lambda *a: _step(*a, zero_g=False),
+     "call opt_g.zero_grad() before the G phase's backward"),
+    ("step_l_i_kept_from_g", ec.check_training_step, lambda *a: _step(*a, g_info_detached=True),
+     "L_I does not reach G"),
+    ("step_fake_detached_in_g_phase", ec.check_training_step, lambda *a: _step(*a, g_detached=True),
+     "G did not change at all"),
+    ("step_lambda_sign_flipped", ec.check_training_step, lambda *a: _step(*a, sign_d=-1.0, sign_g=-1.0),
+     "sign of the lambda term is flipped in both phases"),
+    ("step_lambda_sign_flipped_in_d_phase", ec.check_training_step, lambda *a: _step(*a, sign_d=-1.0),
+     "flipped in the D phase"),
+    ("step_lambda_sign_flipped_in_g_phase", ec.check_training_step, lambda *a: _step(*a, sign_g=-1.0),
+     "flipped in the G phase"),
+    ("step_l_i_kept_from_the_trunk", ec.check_training_step, lambda *a: _step(*a, trunk=False),
+     "not D's shared trunk"),
+    ("step_minimax_generator_loss", ec.check_training_step, lambda *a: _step(*a, minimax=True), "non-saturating"),
+    ("step_lambdas_ignored", ec.check_training_step, lambda *a: _step(*a, lambdas=False), "lambda_cont = 0.1"),
+    ("step_real_and_fake_in_one_batch", ec.check_training_step, lambda *a: _step(*a, concat=True), "separately"),
+    ("step_d_not_stepped", ec.check_training_step, lambda *a: _step(*a, step_d=False), "did not change"),
+]
+
+
+def test_step_mutation_helpers_are_right_when_unmutated() -> None:
+    assert quiet(ec.check_optimizers, _optimizers)
+    assert quiet(ec.check_training_step, _step)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", STEP_MUTATIONS, ids=[m[0] for m in STEP_MUTATIONS])
+def test_step_check_catches_mutation(case: tuple) -> None:
+    _, check, fn, phrase = case
+    result = quiet(check, fn)
+    assert not result.passed and result.message.startswith("✗ Exercise 8: "), result.message
+    assert phrase in result.message, result.message
+    assert "\nHint 1: " in result.message and "Traceback" not in result.message
+
+
+def test_routed_step_without_mistakes_is_the_trainers_step() -> None:
+    """The check's replay of a step (through d_phase / g_phase, for its diagnoses) is Trainer.train_step itself."""
+    from infogan_edu.exercises import ex08_training_step as ex08
+
+    a, b = ex08.reference_trainer(), ex08.reference_trainer()
+    for t in (a, b):
+        t.opt_d, t.opt_g = ex08.sgd_pair(t.model)
+    a.train_step()
+    ex08.routed_step(b)
+    for (name, pa), pb in zip(a.model.named_parameters(), b.model.parameters(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-7), name
+    initial = ex08.reference_trainer().model.parameters()
+    assert any(not torch.equal(pa, pi) for pa, pi in zip(a.model.parameters(), initial, strict=True))  # it moved
+
+
+# ------------------------------------------------------------------ exercise 9: predict, then look
+def test_predictions_are_required_before_anything_is_shown(tmp_path: Path) -> None:
+    from infogan_edu.exercises import ex09_category_count as ex09
+
+    blank = dict.fromkeys(ex09.QUESTIONS)
+    for call in (lambda: ex09.check_predictions(blank), lambda: ex09.load_results(blank)):
+        with pytest.raises(NotImplementedError, match="^Exercise 9: write your answer here$"):
+            call()
+    answers = {q: "A" for q in ex09.QUESTIONS}
+    assert quiet(ex09.check_predictions, answers)
+    wrong = quiet(ex09.check_predictions, {**answers, "li_k20": "D"})
+    assert not wrong and "write one of the letters 'A', 'B', 'C'" in wrong.message
+    missing = quiet(ex09.check_predictions, {q: "A" for q in list(ex09.QUESTIONS)[1:]})
+    assert not missing and "no prediction for li_k20" in missing.message
+    with pytest.raises(FileNotFoundError, match="benchmarks/category_count.py --ks 5"):
+        ex09.load_results(answers, folder=tmp_path)
+
+
+def test_outcomes_and_ceiling_by_hand() -> None:
+    from infogan_edu.exercises import ex09_category_count as ex09
+
+    def run(k, li, acc, m2o):
+        return ex09.Run(k, 10, acc, m2o, 0.5, li, [10], [li], np.zeros((10, k)), np.zeros((k, 4, 28, 28)), 1.0,
+                        "m", "d", "c")
+
+    runs = {5: run(5, 1.6, 0.45, 0.5), 10: run(10, 2.29, 0.80, 0.82), 20: run(20, 2.9, 0.55, 0.9)}
+    assert ex09.outcomes(runs) == {"li_k20": "B", "accuracy_k20": "C", "accuracy_k5": "B", "many_to_one_best": "C"}
+    runs[20] = run(20, 0.4, 0.83, 0.7)
+    runs[5] = run(5, 1.6, 0.2, 0.95)
+    assert ex09.outcomes(runs) == {"li_k20": "C", "accuracy_k20": "B", "accuracy_k5": "C", "many_to_one_best": "A"}
+    labels = np.array([0] * 5 + [1] * 3 + [2] * 2)  # the 2 most frequent labels hold 8 of 10
+    assert ex09.one_to_one_ceiling(labels, 2) == 0.8 and ex09.one_to_one_ceiling(labels, 5) == 1.0
+
+
+@pytest.mark.slow
+def test_category_count_benchmark_runs_tiny(tmp_path: Path) -> None:
+    """benchmarks/category_count.py, which computed exercise 9's results, runs and writes what the exercise reads."""
+    from infogan_edu.data import find_dataset
+    from infogan_edu.exercises import ex09_category_count as ex09
+
+    if find_dataset("mnist") is None:
+        pytest.skip("MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)")
+    for k in ex09.KS:
+        out = tmp_path / f"category-count-cpu-k{k}.json"
+        run = subprocess.run(
+            [sys.executable, "benchmarks/category_count.py", "--ks", str(k), "--steps", "2", "--json", str(out)],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert f"| {k} | 2 | {math.log(k):.3f} |" in run.stdout
+    runs = ex09.load_results({q: "A" for q in ex09.QUESTIONS}, folder=tmp_path)
+    assert [r.images.shape for r in runs.values()] == [(k, 4, 28, 28) for k in ex09.KS]
+    assert all(r.contingency.sum() == 10_000 for r in runs.values())

@@ -158,6 +158,15 @@ def test_build_is_deterministic_and_check_notices_drift(tmp_path: Path) -> None:
     assert gen.main(["check", "--root", str(tmp_path)]) == 1
     victim.unlink()
     assert gen.check(tmp_path) == [f"exercises/{victim.name} is missing"]
+    # a hints cell edited by hand (or HINTS changed without `hints`) is reported, and `hints` puts it back
+    solution = tmp_path / "exercises" / "solutions" / SOLUTIONS[0].name
+    nb = nbformat.read(solution, as_version=4)
+    cell = next(c for c in nb.cells if "hints" in c.metadata.get("tags", []))
+    cell.source = cell.source.replace("Hint 1", "Hint one")
+    nbformat.write(nb, solution)
+    assert any("hints cells differ" in p for p in gen.check(tmp_path))
+    assert gen.write_hints(tmp_path) == [solution]
+    assert not any("hints cells differ" in p for p in gen.check(tmp_path))
     (tmp_path / "exercises" / "ex99_orphan.ipynb").write_text(victim.with_suffix("").name)
     assert any("ex99_orphan.ipynb has no solution" in p for p in gen.check(tmp_path))
 

@@ -169,8 +169,9 @@ def explanations(runs: dict[int, Run], ceiling5: float) -> dict[str, str]:
         ),
         "many_to_one_best": (
             f"many-to-one: {r5.many_to_one:.3f} (K = 5), {r10.many_to_one:.3f} (K = 10), {r20.many_to_one:.3f} "
-            f"(K = 20). More categories can only split the digits more finely, and a finer split never lowers the "
-            f"majority count: that is why exercise 6 refuses many-to-one matching as a score."
+            f"(K = 20). With more categories each can be purer, and many-to-one lets every category claim its "
+            f"majority digit: splitting is rewarded (one category per image would score 1.0). That is why exercise 6 "
+            f"refuses many-to-one matching as a score."
         ),
     }
 

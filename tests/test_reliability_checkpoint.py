@@ -49,6 +49,7 @@ def positions(draw) -> int:
     return draw(st.integers(a, max(a, b - 1)))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(flips=st.lists(st.tuples(positions(), st.integers(1, 255)), min_size=1, max_size=3))
 def test_flipped_bytes_are_refused_or_harmless(flips, tmp_path) -> None:
@@ -102,8 +103,7 @@ def test_unpickler_errors_other_than_unpicklingerror_are_one_checkpointerror(tmp
         load_file(path)
 
 
-@pytest.mark.parametrize("where", R.PLACES)
-@pytest.mark.parametrize("payload", range(5))
+@pytest.mark.parametrize("payload, where", [(i % 5, where) for i, where in enumerate(R.PLACES)])  # all 30: slow
 def test_foreign_objects_are_refused_and_never_run(payload: int, where: str, tmp_path) -> None:
     marker = tmp_path / "marker"
     path = tmp_path / "foreign.pt"
@@ -233,11 +233,11 @@ def test_the_save_works_without_the_patches(tmp_path) -> None:
 @pytest.mark.parametrize(
     "name, trials",
     [
-        ("ckpt-byte-flip", 60),
+        pytest.param("ckpt-byte-flip", 60, marks=pytest.mark.slow),
         ("ckpt-truncate", 60),
-        ("ckpt-foreign-pickle", 30),
+        pytest.param("ckpt-foreign-pickle", 30, marks=pytest.mark.slow),
         pytest.param("ckpt-other-architecture", 6, marks=pytest.mark.slow),
-        ("disk-full-on-save", 30),
+        pytest.param("disk-full-on-save", 30, marks=pytest.mark.slow),
     ],
 )
 def test_catalogue(name: str, trials: int) -> None:

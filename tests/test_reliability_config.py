@@ -75,6 +75,7 @@ SET_FIELDS = [f for f in FIELDS if f != "preset"]
 set_text = st.text(alphabet="0123456789-.,eEinfatrusxyo:", max_size=8)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(field=st.sampled_from(SET_FIELDS), text=set_text)
 def test_every_bad_set_value_is_one_line_naming_the_field(field, text, tmp_path) -> None:
@@ -83,6 +84,7 @@ def test_every_bad_set_value_is_one_line_naming_the_field(field, text, tmp_path)
     assert out.handled, out.note
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(flag=st.sampled_from(["--steps", "--seed", "--dataset", "--preset", "--seeds"]), text=set_text)
 def test_every_bad_option_is_one_line_naming_it(flag, text, tmp_path) -> None:

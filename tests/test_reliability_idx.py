@@ -60,6 +60,7 @@ cases = st.builds(
 )
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(case=cases)
 def test_random_headers_give_the_right_array_or_one_error_naming_the_file(case, tmp_path) -> None:
@@ -67,6 +68,7 @@ def test_random_headers_give_the_right_array_or_one_error_naming_the_file(case, 
     assert out.handled, out.note
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     n=st.integers(1, 4),

@@ -324,3 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, DataNotFoundError, NonFiniteLossError, ValueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 3 if isinstance(e, NonFiniteLossError) else 2
+    except RuntimeError as e:  # a model or batch too big for the machine: one line, not torch's allocator report
+        text = str(e)
+        if "can't allocate memory" not in text and "out of memory" not in text:  # CPU allocator, CUDA OOM
+            raise
+        first = text.strip().splitlines()[0][:160] if text.strip() else type(e).__name__
+        print(
+            f"error: out of memory ({first}); use a smaller width, batch_size or latent code, or a machine with more "
+            "memory",
+            file=sys.stderr,
+        )
+        return 2

@@ -234,3 +234,16 @@ def test_resume_continues_on_the_dataset_the_run_was_trained_on(tmp_path, monkey
     assert cli.main(["train", "--out", str(run), "--resume", "--dataset", "mnist"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --dataset mnist, but") and "trained on fashion-mnist" in err and asked == asked[:1]
+
+
+def test_a_model_too_big_for_memory_ends_the_cli_in_one_line(tmp_path, monkeypatch, capsys) -> None:
+    # a valid but absurd size (10^11 noise dims) used to end in torch's allocator traceback
+    from ._tiny import tiny_data
+
+    x, y = tiny_data()
+    monkeypatch.setattr(cli, "_load_data", lambda dataset, root: (x, x[:32], y[:32]))
+    argv = ["train", "--out", str(tmp_path / "r"), "--preset", "cpu", "--set", "noise=100000000000"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: out of memory (") and "smaller width, batch_size or latent code" in err
+    assert err.count("\n") == 1 and not (tmp_path / "r" / "checkpoint.pt").exists()

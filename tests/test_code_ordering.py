@@ -16,6 +16,7 @@ from infogan_edu.data import find_dataset
 ROOT = Path(__file__).resolve().parents[1]
 spec_ = importlib.util.spec_from_file_location("code_ordering", ROOT / "benchmarks" / "code_ordering.py")
 code_ordering = importlib.util.module_from_spec(spec_)
+sys.modules["code_ordering"] = code_ordering  # dataclasses look their module up there
 spec_.loader.exec_module(code_ordering)
 
 

@@ -26,9 +26,10 @@ GRID = torch.linspace(-6.0, 6.0, 20_001, dtype=torch.float64)
 def test_pushforward_density_of_an_affine_and_of_a_folded_map() -> None:
     x = torch.tensor([-2.0, 0.5, 1.0, 3.0], dtype=torch.float64)
     affine = pushforward_density(x, lambda z: 2 * z + 1, GRID)  # x = 2z + 1 ~ N(1, 4)
-    assert torch.allclose(affine, torch.from_numpy(stats.norm(1, 2).pdf(x.numpy())), atol=1e-5)
+    # each segment holds its average density: off the point value by about |p'| * (segment width) / 2 < 1e-4
+    assert torch.allclose(affine, torch.from_numpy(stats.norm(1, 2).pdf(x.numpy())), atol=2e-4)
     folded = pushforward_density(torch.tensor([0.3, 1.0, 2.0], dtype=torch.float64), torch.abs, GRID)
-    assert torch.allclose(folded, torch.from_numpy(2 * stats.norm.pdf([0.3, 1.0, 2.0])), atol=1e-5)  # half-normal
+    assert torch.allclose(folded, torch.from_numpy(2 * stats.norm.pdf([0.3, 1.0, 2.0])), atol=2e-4)  # half-normal
 
 
 def shifted(means: tuple[float, ...]):

@@ -2,8 +2,10 @@
 
 * :data:`SHA256` is the expected SHA-256 of each file's *uncompressed* bytes, so a re-compressed copy is
   accepted and a corrupted one is not.  :func:`read_verified` checks a local file against it before
-  parsing it.  Hashing 47 MB takes a moment, so the result is remembered for the life of the process,
-  keyed on (path, inode, size, modification and change times); nothing is written next to the data.
+  parsing it; a corrupt copy in the user cache (which holds only what this module downloaded) is fetched again from
+  the mirrors, a corrupt file anywhere else is reported.  Hashing 47 MB takes a moment, so the result is
+  remembered for the life of the process, keyed on (path, inode, size, modification and change times); nothing
+  is written next to the data.
 * :func:`cache_dir` is the user cache that downloads go to when no ``root=`` folder is writable:
   ``$INFOGAN_EDU_CACHE`` when that variable is set, else ``pooch.os_cache("infogan_edu")``.
 * :func:`download_files` fetches files with ``pooch`` from the mirrors in :data:`MIRRORS`.  Each file

@@ -60,7 +60,7 @@ TOPICS = {
     5: "traversal_batch",
     6: "hungarian_accuracy",
     8: "training_step",
-    # 9: "category_count",  (the notebook lands with its precomputed runs)
+    9: "category_count",
 }
 
 

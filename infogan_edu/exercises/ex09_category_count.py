@@ -115,7 +115,7 @@ def load_results(predictions: dict[str, Any], folder: Path | str | None = None) 
             raise FileNotFoundError(
                 f"{path} is missing: these results ship with the repository (run the notebook from a clone), or "
                 f"recompute them with `OMP_NUM_THREADS=1 python benchmarks/category_count.py --ks {k} --steps 2000 "
-                f"--json {path}` (about 5 CPU minutes)"
+                f"--json {path}` (a few CPU minutes)"
             )
         data = json.loads(path.read_text())
         row = data["runs"][0]

@@ -252,3 +252,24 @@ def test_exercise7_stub_error_passes_through():
 
     with pytest.raises(NotImplementedError, match="Exercise 7"):
         check_mig(stub, verbose=False)
+
+
+@pytest.mark.slow
+def test_shapes_scores_and_the_study_configs_run_tiny():
+    import importlib.util
+    from pathlib import Path
+
+    from infogan_edu.disentanglement import shapes_scores
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "shapes_study.py"
+    spec = importlib.util.spec_from_file_location("shapes_study", path)
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    infogan, control = study.arm_config("infogan", 0), study.arm_config("control", 0)
+    assert infogan.info_to_generator and not control.info_to_generator
+    assert infogan.replace(info_to_generator=False) == control  # the control differs in that one switch
+    torch.manual_seed(0)
+    model = InfoGAN(infogan.latent_spec(), infogan.width, image_size=64)
+    s = shapes_scores(model, n=400, votes=(20, 10))
+    assert set(s) == {"mig_generated", "mig_real", "mig_real_per_factor", "factor_vae_real", "shape_accuracy"}
+    assert all(-0.05 <= s[k] <= 1 for k in ("mig_generated", "mig_real", "factor_vae_real", "shape_accuracy"))

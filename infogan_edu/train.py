@@ -276,8 +276,13 @@ class Trainer:
         return self.history
 
     def _print_line(self, target: int, accuracy: float | None, wall: float) -> None:
-        acc = f" · test accuracy {accuracy:.3f}" if accuracy is not None else ""
-        print(f"step {self.step:5d} of {target}: L_I(c1) {self.history.li_cat[-1]:.3f} nats{acc} · {wall / 60:.1f} min")
+        h = self.history
+        parts = [f"D loss {h.loss_d[-1]:.3f}", f"G loss {h.loss_g[-1]:.3f}"]
+        if self.config.lambda_cat > 0:  # with lambda_cat = 0 nothing trains Q's categorical output
+            parts.append(f"L_I(c1) {h.li_cat[-1]:.3f} nats")
+        if accuracy is not None:
+            parts.append(f"test accuracy {accuracy:.3f}")
+        print(f"step {self.step:5d} of {target}: {', '.join(parts)} · {wall / 60:.1f} min")
 
     def _flush(self, window: torch.Tensor, wall: float) -> None:
         values = window.cpu()  # (n, len(METRICS)): the host sync

@@ -174,5 +174,9 @@ def test_progress_lines_prints_one_line_per_evaluation(capsys) -> None:
     trainer.train()
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == ["step     2 of 4", "step     4 of 4"]
+    assert f"D loss {trainer.history.loss_d[-1]:.3f}, G loss {trainer.history.loss_g[-1]:.3f}" in lines[-1]
     assert f"L_I(c1) {trainer.history.li_cat[-1]:.3f} nats" in lines[-1]
     assert f"test accuracy {trainer.history.accuracy[-1]:.3f}" in lines[-1]
+    plain = Trainer(tiny_config(steps=2, eval_every=2, log_every=1, lambda_cat=0.0), images, progress="lines")
+    plain.train()
+    assert "L_I" not in capsys.readouterr().out  # a plain GAN: nothing trains Q's categorical output

@@ -59,6 +59,7 @@ TOPICS = {
     4: "monte_carlo_bound",
     5: "traversal_batch",
     6: "hungarian_accuracy",
+    7: "mig",
     8: "training_step",
     9: "category_count",
 }
@@ -326,6 +327,7 @@ CHECKS = {
     "hungarian_accuracy": (ec.check_hungarian_accuracy, ("unsupervised_accuracy",)),
     "optimizers": (ec.check_optimizers, ("make_optimizers",)),
     "training_step": (ec.check_training_step, ("infogan_step",)),
+    "mig": (ec.check_mig, ("mutual_information_gap",)),
 }
 
 

@@ -52,7 +52,7 @@ def test_reproduce_mnist_reports_a_failed_run_and_goes_on(tmp_path: Path) -> Non
         "benchmarks/reproduce_mnist.py", "--seeds", "0", "1", "--control-seeds", "--jobs", "2",
         "--set", "lr_d=-1", "--out", str(tmp_path),
     )
-    assert text.count("failed: error: TrainConfig.lr_d must be > 0") == 2
+    assert text.count("failed: error: TrainConfig.lr_d must be a finite number > 0") == 2
 
 
 @pytest.mark.slow

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# where a path in a stored output would name the machine that executed the notebook
+MACHINE_PATHS = ("/work/", "/home/", "/root/", "/tmp/", "/Users/", "C:\\Users")
 STORED = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "exercises" / "solutions").glob("*.ipynb"))
 
 
@@ -14,7 +16,10 @@ def test_there_are_notebooks() -> None:
 
 
 def test_lessons_are_numbered_in_order() -> None:
-    lessons = [p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    # lessons are NN_name.ipynb, numbered from 00 without gaps; appendices are appendix_<letter>_name.ipynb
+    names = [p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    assert all(n[:2].isdigit() or n.startswith("appendix_") for n in names), names
+    lessons = [n for n in names if n[:2].isdigit()]
     assert [name[:2] for name in lessons] == [f"{i:02d}" for i in range(len(lessons))]
 
 
@@ -36,3 +41,5 @@ def test_stored_outputs_are_clean(path: Path) -> None:
                 f"code cell {i}: unexpected stderr output: {text[:200]}"
             )
             assert "image/svg+xml" not in out.get("data", {}), f"code cell {i}: store figures as PNG, not SVG"
+            for root in MACHINE_PATHS:
+                assert root not in text, f"code cell {i}: a machine-specific path ({root}...) in the stored output"

@@ -169,20 +169,26 @@ class LabServer:
             return "(no log)"
 
 
-@pytest.fixture
-def lab(tmp_path: Path):
+def serve_lab(tmp_path: Path, notebook: Path):
+    """JupyterLab serving a copy of `notebook` from a fresh folder with its own home; stopped afterwards.
+    Skips when Chromium is absent. Use as `yield from serve_lab(...)` in a fixture."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (scripts/ci_browser_deps.sh) to run it")
     root, home = tmp_path / "nb", tmp_path / "home"
     root.mkdir()
     home.mkdir()
-    shutil.copy(DEMO, root / DEMO.name)
+    shutil.copy(notebook, root / notebook.name)
     server = LabServer(root, home)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def lab(tmp_path: Path):
+    yield from serve_lab(tmp_path, DEMO)
 
 
 def _image_bytes(page, locator) -> bytes:

@@ -9,12 +9,11 @@ tests/test_browser.py.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WIDGET_WAIT_MS, LabServer
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WIDGET_WAIT_MS, LabServer, serve_lab
 
 DEMO = Path(__file__).parent / "static_explorer_demo.ipynb"
 
@@ -23,18 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def lab(tmp_path: Path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (scripts/ci_browser_deps.sh) to run it")
-    root, home = tmp_path / "nb", tmp_path / "home"
-    root.mkdir()
-    home.mkdir()
-    shutil.copy(DEMO, root / DEMO.name)
-    server = LabServer(root, home)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from serve_lab(tmp_path, DEMO)
 
 
 def test_static_explorer_runs_in_jupyterlab(lab: LabServer) -> None:

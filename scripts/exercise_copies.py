@@ -20,8 +20,10 @@ How a solution notebook marks what the learner writes:
   The message is neutral on purpose: hints are shown only after a failed check. A `# HINT:` comment in a
   solution is refused (hints live in the check module, see below).
 - N is the notebook metadata `exercise.number`, else the NN of the file name `exNN_...`.
-- a code cell tagged `prediction` holds top-level assignments `name = <constant>  # options`: the learner's
-  predictions before an experiment. In the student copy every such value becomes `None`, comments kept.
+- a code cell tagged `prediction` holds top-level assignments `name = <constant>  # why`, each below a comment
+  line that asks the question and lists its options: the learner's predictions before an experiment. In the
+  student copy every such value becomes `None`, and the comment after it, the solution's reasoning, becomes
+  `# why?`; the question lines are kept.
 - a cell tagged `solution-only` (say, a remark on the solution) is left out of the student copy.
 - hints: the check module `infogan_edu/exercises/exNN_<topic>.py` declares
   `HINTS = {"<function name>": ("hint 1", "hint 2", ...)}`. The check prints hint 1 when it fails; the
@@ -139,7 +141,8 @@ def stub_source(source: str, number: int) -> str:
 
 
 def blank_predictions(source: str) -> str:
-    """Set the value of every top-level `name = <constant>` in a prediction cell to None, comments kept."""
+    """Set the value of every top-level `name = <constant>` in a prediction cell to None. A comment after the value
+    is the solution's reasoning: it becomes `# why?`. Comment lines of their own (the questions) are kept."""
     try:
         tree = ast.parse(source)
     except SyntaxError as e:
@@ -153,7 +156,10 @@ def blank_predictions(source: str) -> str:
         if not isinstance(value, ast.Constant) or value.lineno != value.end_lineno:
             raise ExerciseSourceError(f"line {node.lineno}: a prediction is one constant on one line")
         line = lines[value.lineno - 1]
-        lines[value.lineno - 1] = line[: value.col_offset] + "None" + line[value.end_col_offset :]
+        rest = line[value.end_col_offset :]
+        if rest.strip() and not rest.strip().startswith("#"):
+            raise ExerciseSourceError(f"line {node.lineno}: a prediction is one constant on one line")
+        lines[value.lineno - 1] = line[: value.col_offset] + "None" + ("  # why?" if rest.strip() else "")
     out = "\n".join(lines)
     return out + "\n" if source.endswith("\n") else out
 

@@ -207,14 +207,14 @@ print("kept")
         gen.stub_source("def f():\n    # HINT: use +\n    return 1\n", 2)
 
 
-def test_prediction_cells_lose_their_values_and_keep_their_comments() -> None:
-    source = '''# which will it be?
-guess_a = "B"  # A: up, B: down
+def test_prediction_cells_lose_their_values_and_their_reasoning_and_keep_their_questions() -> None:
+    source = '''# which will it be?   A: up | B: down
+guess_a = "B"  # the bound cannot pass H(c)
 guess_b = 0.5
 '''
     out = gen.blank_predictions(source)
-    assert out == '''# which will it be?
-guess_a = None  # A: up, B: down
+    assert out == '''# which will it be?   A: up | B: down
+guess_a = None  # why?
 guess_b = None
 '''
     with pytest.raises(gen.ExerciseSourceError, match="only assignments"):
@@ -230,6 +230,42 @@ def test_stub_refuses_cells_it_cannot_stub() -> None:
         gen.stub_source("def f(): return 1\n", 1)
     with pytest.raises(gen.ExerciseSourceError, match="not valid Python"):
         gen.stub_source("def f(:\n", 1)
+
+
+def _comments(source: str) -> list[tuple[int, str, bool]]:
+    """(line, comment text, whether code precedes it on its line) for every comment in a cell."""
+    import io
+    import tokenize
+
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            out.append((tok.start[0], tok.string.lstrip("#").strip(), bool(tok.line[: tok.start[1]].strip())))
+    return out
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_student_copy_holds_none_of_the_solutions_reasoning(solution: Path) -> None:
+    # the reasoning of a solution: the comments inside its answers, and the comment after each prediction. The
+    # questions (a prediction cell's comment lines of their own) and the docstrings stay.
+    master = nbformat.read(solution, as_version=4)
+    student_text = gen.student_path(solution).read_text()
+    reasoning = []
+    for cell in master.cells:
+        tags = cell.metadata.get("tags", [])
+        if "prediction" in tags:
+            reasoning += [text for _, text, after_code in _comments(cell.source) if after_code]
+        elif "solution" in tags:
+            body_lines = set()
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.FunctionDef):
+                    first = node.body[1] if ast.get_docstring(node) and len(node.body) > 1 else node.body[0]
+                    body_lines |= set(range(first.lineno, node.end_lineno + 1))
+            reasoning += [text for line, text, _ in _comments(cell.source) if line in body_lines]
+    # a sentence, not a shape or a formula such as "(B,)" or "(c - mu)^2", which the task's docstring may state too
+    sentences = [text for text in reasoning if len(re.findall(r"[A-Za-z]{2,}", text)) >= 3]
+    leaked = [text for text in sentences if text in student_text]
+    assert not leaked, f"the student copy shows the solution's reasoning: {leaked}"
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)

@@ -2,6 +2,10 @@
 
     python benchmarks/seed_study.py --train 0-15 --jobs 2 --runs runs/seed-study          # CPU: train, then report
     python benchmarks/seed_study.py --runs runs/seed-study --json benchmarks/results/seed-study-cpu.json
+    python benchmarks/seed_study.py --train 0-15 --set lambda_invariance=1 --runs runs/invariance   # an option on
+
+`--set FIELD=VALUE` (repeatable) passes a TrainConfig override to every run it trains, as the CLI's `--set` does;
+keep one folder of runs per setting.
 
 `--train SEEDS` trains the runs that are missing under --runs with the CLI (`python -m infogan_edu train --preset
 cpu --seed S --out RUNS/cpu-sS`), `--jobs` at a time, each with `--threads` threads (a run's numbers depend on its
@@ -42,8 +46,17 @@ from infogan_edu.pretrained import model_from_checkpoint
 from infogan_edu.selection import CRITERIA, DEFAULT_RULE, label_free_scores, pick
 
 
-def train_missing(runs: Path, preset: str, seeds: list[int], jobs: int, threads: int, steps: int | None) -> None:
-    """Train each seed whose RUNS/<preset>-s<seed>/summary.json is missing, through the CLI."""
+def train_missing(
+    runs: Path,
+    preset: str,
+    seeds: list[int],
+    jobs: int,
+    threads: int,
+    steps: int | None,
+    overrides: list[str] | None = None,
+) -> None:
+    """Train each seed whose RUNS/<preset>-s<seed>/summary.json is missing, through the CLI (`overrides`: its
+    `--set FIELD=VALUE` items)."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
 
     def one(seed: int) -> None:
@@ -52,6 +65,7 @@ def train_missing(runs: Path, preset: str, seeds: list[int], jobs: int, threads:
             return
         cmd = [sys.executable, "-m", "infogan_edu", "train", "--preset", preset, "--seed", str(seed), "--out", str(out)]
         cmd += ["--no-progress"] + (["--steps", str(steps)] if steps else [])
+        cmd += [arg for item in overrides or [] for arg in ("--set", item)]
         cmd += ["--resume"] if (out / "checkpoint.pt").exists() else []
         proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if proc.returncode:
@@ -98,12 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the preset's)")
     p.add_argument("--jobs", type=int, default=2, help="runs trained at once")
     p.add_argument("--threads", type=int, default=1, help="threads per run")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                   help="a TrainConfig override for the runs it trains (repeatable)")
     p.add_argument("--groups", type=int, nargs="+", default=[4, 8], help="group sizes K")
     p.add_argument("--images", type=int, default=10000, help="unlabelled test images the criteria read")
     p.add_argument("--json", type=Path, default=None, help="write every number here")
     args = p.parse_args(argv)
     if args.train:
-        train_missing(args.runs, args.preset, parse_seeds(args.train), args.jobs, args.threads, args.steps)
+        train_missing(
+            args.runs, args.preset, parse_seeds(args.train), args.jobs, args.threads, args.steps, args.overrides
+        )
     loaded = [(path, load_file(path)) for path in args.runs.glob("*/checkpoint.pt")]  # each file read once
     loaded.sort(key=lambda pc: (pc[1]["config"]["seed"], str(pc[0])))
     if len(loaded) < 2:
@@ -116,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         scores = evaluate(model, x_test, y_test)  # labels: scoring only
         hist = ckpt["history"]
         summary = path.parent / "summary.json"
-        trained_on = json.loads(summary.read_text()).get("machine", "") if summary.exists() else ""
+        recorded = json.loads(summary.read_text()) if summary.exists() else {}
+        trained_on = recorded.get("machine", "")
         runs.append(
             {
                 "run": path.parent.name,
@@ -128,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 "li_cat_final": round(hist["li_cat"][-1], 4),
                 "acc_curve": [[s, round(a, 4)] for s, a in zip(hist["eval_step"], hist["accuracy"], strict=True)],
                 "trained_on": trained_on,
+                "overrides": recorded.get("overrides", {}),
             }
         )
         models.append(model)

@@ -136,3 +136,25 @@ def info_terms(
     li_cat = spec.categorical_entropy() - nll_cat.detach()
     li_cont = spec.continuous_entropy() - nll_cont.detach()
     return InfoTerms(loss, nll_cat, nll_cont, li_cat, li_cont)
+
+
+def invariant_information(logits: torch.Tensor, logits_moved: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    r"""The mutual information between Q's category of an image and of its transformed copy (IIC, Ji et al. 2019),
+
+        I(c; c') = sum_{k,l} P_{kl} log( P_{kl} / (P_k P'_l) ) = H(c) - H(c | c'),    c = Q(x), c' = Q(T(x)),
+
+    from the batch's joint distribution of the two categories, made symmetric since c and c' play the same role:
+
+        P = 1/(2B) sum_i [ q(x_i) q(T x_i)^T + q(T x_i) q(x_i)^T ],   P_k = sum_l P_{kl},   P'_l = sum_k P_{kl},
+
+    with q(x) = softmax of Q's categorical logits. In nats, between 0 and ln K. Maximising it asks two things at
+    once: H(c | c') -> 0, the same category for an image and its copy, and H(c) -> ln K, every category used, so
+    the agreement cannot be bought by putting every image in one category. Returned as I (not -I): a loss uses
+    -lambda * I. `logits`, `logits_moved`: (B, K).
+    """
+    q, q_moved = F.softmax(logits, dim=1), F.softmax(logits_moved, dim=1)  # (B, K) each
+    joint = q.t() @ q_moved / q.shape[0]  # (K, K): P_kl = 1/B sum_i q_k(x_i) q_l(T x_i)
+    joint = ((joint + joint.t()) / 2).clamp_min(eps)  # symmetric; eps keeps log finite for empty cells
+    p_row = joint.sum(dim=1, keepdim=True)  # (K, 1): P_k
+    p_col = joint.sum(dim=0, keepdim=True)  # (1, K): P'_l
+    return (joint * (joint.log() - p_row.log() - p_col.log())).sum()  # sum P_kl log(P_kl / (P_k P'_l))

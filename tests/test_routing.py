@@ -86,3 +86,50 @@ def test_objective_adds_the_info_term_only_when_the_phase_has_one(data) -> None:
     t = Trainer(tiny_config(), data, progress=False)
     assert t._objective({"adv": torch.tensor(2.0), "info": torch.tensor(3.0)}).item() == 5.0  # adv + lambda (-E log Q)
     assert t._objective({"adv": torch.tensor(2.0)}).item() == 2.0  # e.g. D's phase with the head-only routing
+
+
+def reached(trainer: Trainer, loss: torch.Tensor) -> set[str]:
+    m = trainer.model
+    m.zero_grad(set_to_none=True)
+    loss.backward(retain_graph=True)
+    return {
+        name
+        for name, get in GROUPS.items()
+        if any(p.grad is not None and p.grad.abs().sum() > 0 for p in get(m).parameters())
+    }
+
+
+def stepped_by(trainer: Trainer, opt: torch.optim.Optimizer) -> set[str]:
+    held = {id(p) for group in opt.param_groups for p in group["params"]}
+    return {name for name, get in GROUPS.items() if all(id(p) in held for p in get(trainer.model).parameters())}
+
+
+@pytest.mark.parametrize("q_opt", ["g", "d"])
+def test_invariance_term_reaches_the_trunk_and_q_head_and_is_stepped_where_the_head_lives(data, q_opt: str) -> None:
+    t = Trainer(tiny_config(q_optimizer=q_opt, lambda_invariance=1.0), data, progress=False)
+    x = t.batcher.next()
+    latent = t.spec.sample(x.shape[0], t.latent_rng)
+    fake = t.model.g(t.spec.to_input(latent))
+    d = t.d_phase(x, fake.detach(), latent)
+    # real images only: never G; Q's categories, not D's real/fake output
+    assert reached(t, d["invariance"]) == {"D trunk", "Q head"}
+    assert {"D trunk", "D head"} <= stepped_by(t, t.opt_d)  # D's Adam steps the trunk it reached
+    g = t.g_phase(fake, latent, d["features"])
+    if q_opt == "g":
+        # the head lives in G's Adam: the G phase repeats the term on the D phase's detached features
+        assert reached(t, g["invariance"]) == {"Q head"}
+        assert "Q head" in stepped_by(t, t.opt_g) and "Q head" not in stepped_by(t, t.opt_d)
+    else:
+        assert "invariance" not in g  # D's Adam already stepped the head in the D phase
+        assert "Q head" in stepped_by(t, t.opt_d)
+
+
+def test_invariance_term_is_absent_when_off(data) -> None:
+    t = Trainer(tiny_config(), data, progress=False)
+    assert t.config.lambda_invariance == 0
+    x = t.batcher.next()
+    latent = t.spec.sample(x.shape[0], t.latent_rng)
+    fake = t.model.g(t.spec.to_input(latent))
+    d = t.d_phase(x, fake.detach(), latent)
+    assert "invariance" not in d and "features" not in d
+    assert "invariance" not in t.g_phase(fake, latent)

@@ -361,6 +361,15 @@ def test_traversal_grid_continuous_rows_and_refusals() -> None:
         traversal_grid(g, SPEC, "c9", [0], "c2", [1])
 
 
+def test_traversal_grid_row_labels_name_each_row() -> None:
+    g = make_generator(0)
+    labels = ["0 (-> 7)", "1 (-> 3)"]
+    fig = traversal_grid(g, SPEC, "c1", [0, 1], "c2", [-1, 1], row_labels=labels)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == labels
+    with pytest.raises(ValueError, match="one per row"):
+        traversal_grid(g, SPEC, "c1", [0, 1, 2], "c2", [-1, 1], row_labels=labels)
+
+
 def _history(li: list[float], evaluated: bool = False) -> History:
     h = History()
     for i, v in enumerate(li):

@@ -1,0 +1,41 @@
+"""One way for every benchmark to write its raw output: the numbers, with the command, commit, machine and date."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from infogan_edu.config import machine_summary
+
+
+def git_commit() -> str:
+    """The short hash of HEAD, with "+changes" when the work tree differs from it; "unknown" outside a clone."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
+def provenance(script: str, argv: Sequence[str] | None = None) -> dict[str, str]:
+    """command, commit, machine and date of this run of `script` (argv: its arguments; default sys.argv[1:])."""
+    args = list(argv) if argv is not None else sys.argv[1:]
+    return {
+        "command": " ".join(["python", script, *args]),
+        "commit": git_commit(),
+        "machine": machine_summary(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def write_json(path: Path, payload: dict[str, Any], script: str, argv: Sequence[str] | None = None) -> Path:
+    """Write {provenance..., **payload} to `path` as indented JSON; returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**provenance(script, argv), **payload}, indent=1) + "\n")
+    return path

@@ -713,8 +713,13 @@ def config_value_is_valid(field: str, v: object) -> bool:
         return integer and 0 <= v < 2**63 - 1
     if field in ("lr_d", "lr_g", "width", "noise_scale"):
         return num and math.isfinite(v) and v > 0
-    if field in ("lambda_cat", "lambda_cont"):
+    if field in ("lambda_cat", "lambda_cont", "lambda_invariance"):
         return num and math.isfinite(v) and v >= 0
+    if field == "invariance_parts":  # one or more of T's parts, each once; "shift,rotate" as a string too
+        parts = [p.strip() for p in v.split(",")] if isinstance(v, str) else v
+        return (isinstance(parts, (tuple, list)) and len(parts) > 0
+                and all(isinstance(p, str) and p in ("shift", "rotate", "scale") for p in parts)
+                and len(set(parts)) == len(parts))  # fmt: skip
     if field in ("noise",):
         return integer and v >= 1
     if field == "continuous":

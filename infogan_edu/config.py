@@ -22,6 +22,7 @@ from typing import Literal
 
 import torch
 
+from .data.augment import PARTS as AUGMENT_PARTS
 from .latent import LatentSpec
 
 PRESET_ENV = "INFOGAN_EDU_PRESET"
@@ -66,6 +67,9 @@ class TrainConfig:
     info_trains_trunk: bool = True  # the L_I gradient reaches D's shared trunk (the paper's Q)
     q_optimizer: Literal["d", "g"] = "d"  # which Adam updates Q's head (see the module docstring)
     info_to_generator: bool = True  # False: the lambda = 0 control (see `lambda0_control`)
+    # ---- an inductive bias beyond the paper: Q's category of a real image survives T (see `losses`) ----
+    lambda_invariance: float = 0.0  # weight of -I(c; c') between Q's categories of x and T(x); 0 (off): the paper
+    invariance_parts: tuple[str, ...] = ("shift", "rotate", "scale")  # what T does (`data.augment.PARTS`)
     # ---- run ----
     seed: int = 0
     device: str = "auto"  # "auto": cuda if available, else cpu; INFOGAN_EDU_DEVICE overrides
@@ -88,7 +92,14 @@ class TrainConfig:
                 kind = "an int >= 0 (below 2**63 - 1)" if name == "seed" else "a positive int"
                 raise ValueError(f"TrainConfig.{name} must be {kind}, got {v!r}")
             setattr(self, name, int(v))
-        for name, low in (("lr_d", 0), ("lr_g", 0), ("width", 0), ("lambda_cat", None), ("lambda_cont", None)):
+        for name, low in (
+            ("lr_d", 0),
+            ("lr_g", 0),
+            ("width", 0),
+            ("lambda_cat", None),
+            ("lambda_cont", None),
+            ("lambda_invariance", None),
+        ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0 or v == low:
                 rule = "> 0" if low == 0 else ">= 0"
@@ -120,6 +131,19 @@ class TrainConfig:
                 raise ValueError(message) from None
         if isinstance(self.categorical, list):
             self.categorical = tuple(self.categorical)
+        parts = self.invariance_parts
+        if isinstance(parts, str):
+            parts = tuple(p.strip() for p in parts.split(","))
+        if (
+            not isinstance(parts, (tuple, list))
+            or not parts
+            or not all(isinstance(p, str) and p in AUGMENT_PARTS for p in parts)
+            or len(set(parts)) != len(parts)
+        ):
+            raise ValueError(
+                f"TrainConfig.invariance_parts must be one or more of {AUGMENT_PARTS}, each once, got {parts!r}"
+            )
+        self.invariance_parts = tuple(parts)
         spec = self.latent_spec()  # validates the latent fields (the message names LatentSpec's field)
         self.noise, self.categorical, self.continuous = spec.noise, spec.categorical, spec.continuous
         self.noise_scale = spec.noise_scale
@@ -131,6 +155,7 @@ class TrainConfig:
         """Plain data (lists, not tuples), safe for `torch.load(weights_only=True)`."""
         d = dataclasses.asdict(self)
         d["categorical"], d["betas"] = list(self.categorical), list(self.betas)
+        d["invariance_parts"] = list(self.invariance_parts)
         return d
 
     @classmethod

@@ -122,6 +122,11 @@ class MultiSeedTrainer:
         progress: bool = True,
     ):
         seeds = parse_seeds(seeds)
+        if config.lambda_invariance > 0:
+            raise ValueError(
+                "lambda_invariance > 0 is not implemented for several seeds at once (--seeds); train each seed "
+                "with its own run (--seed S), as benchmarks/seed_study.py --set lambda_invariance=... does"
+            )
         # vmap replaces the fast path's channels-last layout and compiled phases (see `resolve_fast_path`)
         base = config.replace(channels_last=False, compile=False)
         # one uint8 copy of the data on the device, shared by every seed's batcher

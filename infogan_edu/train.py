@@ -11,6 +11,11 @@ One training step, with the gradient routing spelled out:
                              (the L_I gradient flows back through Q and D's trunk into G; only G, plus
                              Q's head when `q_optimizer="g"`, is stepped)
 
+With `lambda_invariance > 0` (an inductive bias beyond the paper, `losses.invariant_information`), the D phase
+also minimises -lambda_T * I(c; c') between Q's categories of the real images x and of T(x), a random shift,
+rotation and scaling: it reaches D's trunk and Q's head. When Q's head is in G's optimiser, the G phase adds the
+same term on the D phase's features, detached, so that the head that G's Adam steps learns it too.
+
 Every phase starts from zeroed gradients, so no stale gradient is ever applied twice. BatchNorm in D sees the
 real and the fake batch separately, as in the original code.
 
@@ -36,6 +41,7 @@ import torch
 from . import __version__
 from .checkpoint import FORMAT, CheckpointError, check_architecture, load_file, save_atomic
 from .config import TrainConfig, pick_device, resolve_fast_path
+from .data.augment import random_affine
 from .data.batching import TensorBatcher
 from .latent import Latent, QOutput
 from .losses import (
@@ -44,6 +50,7 @@ from .losses import (
     generator_loss_minimax,
     generator_loss_nonsaturating,
     info_terms,
+    invariant_information,
 )
 from .metrics import evaluate
 from .models import InfoGAN
@@ -133,6 +140,7 @@ class Trainer:
         self.opt_g = torch.optim.Adam(g_params, lr=config.lr_g, **adam)
         self.batcher = TensorBatcher(images, batch_size=config.batch_size, device=self.device, seed=config.seed)
         self.latent_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.augment_rng = torch.Generator(device=self.device).manual_seed(config.seed + 2)  # T's draws
         self.test_images, self.test_labels = test_images, test_labels
         self.step = 0
         self.history = History()
@@ -157,11 +165,19 @@ class Trainer:
         q = QOutput([t.float() for t in q.cat_logits], q.mean.float(), q.log_std.float())
         return info_terms(q, latent, self.spec, cfg.lambda_cat, cfg.lambda_cont, cfg.fixed_std)
 
+    def _invariance(self, real_features: torch.Tensor, moved_features: torch.Tensor) -> torch.Tensor:
+        """-lambda_T * I(c; c') from D's features of x and T(x), summed over the categorical codes."""
+        q, q_moved = self.model.q_head(real_features), self.model.q_head(moved_features)
+        pairs = zip(q.cat_logits, q_moved.cat_logits, strict=True)  # one (B, K_i) pair per categorical code
+        info = sum((invariant_information(a.float(), b.float()) for a, b in pairs), real_features.new_zeros(()))
+        return -self.config.lambda_invariance * info
+
     def d_phase(self, x_real: torch.Tensor, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
         """The terms D's optimiser minimises. `fake` must already be detached from G."""
         cfg, m = self.config, self.model
         with self._autocast():
-            real_logits = m.d(x_real)  # (B,)
+            real_feats = m.d.features(x_real)  # (B, 1024 * width)
+            real_logits = m.d.logit(real_feats)  # (B,)
             feats = m.d.features(fake)  # (B, 1024 * width)
             fake_logits = m.d.logit(feats)  # (B,)
             out = {"adv": discriminator_loss(real_logits.float(), fake_logits.float())}  # -V(D, G)
@@ -169,12 +185,20 @@ class Trainer:
                 q_in = feats if cfg.info_trains_trunk else feats.detach()
                 terms = self._info(q_in, latent)
                 out["info"] = terms.loss  # lambda * (-E log Q(c|x))
+            if cfg.lambda_invariance > 0:
+                moved = random_affine(x_real, self.augment_rng, cfg.invariance_parts)  # T(x): (B, 1, H, W)
+                moved_feats = m.d.features(moved)  # (B, 1024 * width)
+                out["invariance"] = self._invariance(real_feats, moved_feats)  # -lambda_T I(c; c')
+                out["features"] = torch.stack([real_feats.detach(), moved_feats.detach()])  # (2, B, 1024 * width)
         out["d_real"] = torch.sigmoid(real_logits.detach().float()).mean()
         out["d_fake"] = torch.sigmoid(fake_logits.detach().float()).mean()
         return out
 
-    def g_phase(self, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
-        """The terms G's optimiser minimises; `fake` carries G's graph."""
+    def g_phase(
+        self, fake: torch.Tensor, latent: Latent, real_features: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The terms G's optimiser minimises; `fake` carries G's graph. `real_features` (2, B, F): the D phase's
+        detached features of x and T(x), for the invariance term when Q's head is in G's optimiser."""
         cfg, m = self.config, self.model
         with self._autocast():
             feats = m.d.features(fake)  # (B, 1024 * width)
@@ -186,15 +210,21 @@ class Trainer:
             # lambda = 0 control: G gets no L_I gradient, but a head in G's optimiser still learns
             q_in = feats if cfg.info_to_generator else feats.detach()
             terms = self._info(q_in, latent)
-        out = {"adv": adv, "li_cat": terms.li_cat, "li_cont": terms.li_cont}
+            out = {"adv": adv, "li_cat": terms.li_cat, "li_cont": terms.li_cont}
+            if cfg.lambda_invariance > 0 and cfg.q_optimizer == "g" and real_features is not None:
+                out["invariance"] = self._invariance(real_features[0], real_features[1])  # reaches Q's head only
         if cfg.info_to_generator or cfg.q_optimizer == "g":
             out["info"] = terms.loss
         return out
 
     @staticmethod
     def _objective(out: dict[str, torch.Tensor]) -> torch.Tensor:
-        """adv + lambda * (-E log Q): the loss of a phase (only adv when the phase has no L_I term)."""
-        return out["adv"] + out["info"] if "info" in out else out["adv"]
+        """adv + lambda * (-E log Q) [- lambda_T I(c; c')]: the loss of a phase, of the terms it has."""
+        loss = out["adv"]
+        for term in ("info", "invariance"):
+            if term in out:
+                loss = loss + out[term]
+        return loss
 
     def train_step(self) -> torch.Tensor:
         """One D update and one G update. Returns the step's metrics as one device tensor (no sync)."""
@@ -218,7 +248,7 @@ class Trainer:
 
         # G phase: min_G V(D, G) - lambda L_I(G, Q)
         self.opt_g.zero_grad(set_to_none=True)
-        g = self._g_phase(fake, latent)
+        g = self._g_phase(fake, latent, d.get("features"))
         self._objective(g).backward()
         self.opt_g.step()
         self.step += 1
@@ -329,6 +359,7 @@ class Trainer:
         rng = {
             "torch": torch.get_rng_state(),
             "latent": self.latent_rng.get_state(),
+            "augment": self.augment_rng.get_state(),
             "batcher": self.batcher.state_dict(),
         }
         if torch.cuda.is_available():
@@ -373,6 +404,8 @@ class Trainer:
             self.opt_g.load_state_dict(ckpt["opt_g"])
             torch.set_rng_state(ckpt["rng"]["torch"])
             self.latent_rng.set_state(ckpt["rng"]["latent"])
+            if "augment" in ckpt["rng"]:  # checkpoints from before the invariance term have none
+                self.augment_rng.set_state(ckpt["rng"]["augment"])
             self.batcher.load_state_dict(ckpt["rng"]["batcher"])
             if "cuda" in ckpt["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])

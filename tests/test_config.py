@@ -90,3 +90,15 @@ def test_lambda0_control_trains_g_without_l_i_and_changes_nothing_else() -> None
     control = lambda0_control(cpu)
     assert not control.info_to_generator and cpu.info_to_generator
     assert control.replace(info_to_generator=True) == cpu
+
+
+def test_invariance_fields_are_checked_and_named() -> None:
+    assert TrainConfig().lambda_invariance == 0.0  # off: the paper's objective
+    assert get_preset("paper").lambda_invariance == 0.0 and get_preset("cpu").lambda_invariance == 0.0
+    assert TrainConfig(invariance_parts="shift, rotate").invariance_parts == ("shift", "rotate")
+    assert TrainConfig(invariance_parts=["scale"]).to_dict()["invariance_parts"] == ["scale"]
+    for bad in ("shear", (), ("shift", "shift"), ("shift", 3), 5):
+        with pytest.raises(ValueError, match="TrainConfig.invariance_parts"):
+            TrainConfig(invariance_parts=bad)
+    with pytest.raises(ValueError, match="TrainConfig.lambda_invariance"):
+        TrainConfig(lambda_invariance=-1.0)

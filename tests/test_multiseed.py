@@ -238,3 +238,8 @@ def test_cli_trains_seeds_resumes_them_and_picks_without_labels(tmp_path: Path, 
     assert load_file(tmp_path / "seed-7" / "checkpoint.pt")["step"] == 4
     assert cli.main(["train", "--seeds", "3-1", "--out", str(tmp_path / "x")]) == 2
     assert "runs backwards" in capsys.readouterr().err
+
+
+def test_the_invariance_term_is_refused_for_several_seeds_at_once() -> None:
+    with pytest.raises(ValueError, match="not implemented for several seeds at once"):
+        MultiSeedTrainer(tiny_config(lambda_invariance=1.0), [0, 1], tiny_data()[0], progress=False)

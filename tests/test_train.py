@@ -52,10 +52,12 @@ def test_history_is_plain_data_and_logs_l_i() -> None:
 
 
 @pytest.mark.slow
-def test_resume_equals_uninterrupted(tmp_path: Path) -> None:
-    full = Trainer(tiny_config(steps=6), X, progress=False)
+@pytest.mark.parametrize("extra", [{}, {"lambda_invariance": 1.0}], ids=["plain", "invariance"])
+def test_resume_equals_uninterrupted(tmp_path: Path, extra: dict) -> None:
+    # with the invariance term, T's random draws continue from the saved generator too
+    full = Trainer(tiny_config(steps=6, **extra), X, progress=False)
     full.train()
-    first = Trainer(tiny_config(steps=6), X, out_dir=tmp_path, progress=False)
+    first = Trainer(tiny_config(steps=6, **extra), X, out_dir=tmp_path, progress=False)
     first.train(steps=3)
     assert load_file(tmp_path / "checkpoint.pt")["step"] == 3
     resumed = Trainer.resume(tmp_path / "checkpoint.pt", X, progress=False)

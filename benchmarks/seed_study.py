@@ -117,11 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--groups", type=int, nargs="+", default=[4, 8], help="group sizes K")
     p.add_argument("--images", type=int, default=10000, help="unlabelled test images the criteria read")
     p.add_argument("--json", type=Path, default=None, help="write every number here")
+    p.add_argument("--train-only", action="store_true", help="train what is missing, then stop without scoring")
     args = p.parse_args(argv)
     if args.train:
         train_missing(
             args.runs, args.preset, parse_seeds(args.train), args.jobs, args.threads, args.steps, args.overrides
         )
+    if args.train_only:
+        return 0
     loaded = [(path, load_file(path)) for path in args.runs.glob("*/checkpoint.pt")]  # each file read once
     loaded.sort(key=lambda pc: (pc[1]["config"]["seed"], str(pc[0])))
     if len(loaded) < 2:

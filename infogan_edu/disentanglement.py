@@ -311,3 +311,34 @@ def shapes_scores(model: InfoGAN, n: int = 10_000, votes: tuple[int, int] = (500
         "factor_vae_real": round(fvae.score, 4),
         "shape_accuracy": round(acc, 4),
     }
+
+
+# ------------------------------------------------------------------ how much of a score is noise
+def bootstrap_mig(
+    codes: Tensor, factors: Tensor, n_boot: int = 200, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
+    """A percentile bootstrap interval for MIG: resample the N (code, factor) pairs with replacement `n_boot`
+    times and return the (1 - level) / 2 and (1 + level) / 2 quantiles of the resampled MIGs. It says how much
+    the score moves with the sample of images alone; the seed's spread is a different question."""
+    gen = torch.Generator().manual_seed(seed)
+    n = codes.shape[0]
+    draws = (torch.randint(n, (n,), generator=gen) for _ in range(n_boot))  # each (N,) indices with replacement
+    scores = [mig(codes[idx], factors[idx]).score for idx in draws]
+    low, high = np.quantile(scores, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def random_encoder_migs(like: InfoGAN, n_encoders: int = 20, n: int = 10_000, seed: int = 0) -> list[float]:
+    """MIG on real Shapes images of `n_encoders` untrained copies of `like`'s architecture, Q as the encoder,
+    scored as `shapes_scores` scores a trained model (the same images, BatchNorm statistics re-estimated). An
+    untrained network already knows something of where the ink is, so this is the floor a trained encoder must
+    clear, estimator bias included, not zero."""
+    factors = sample_shapes_factors(n, torch.Generator().manual_seed(seed))  # (n, 5), as in shapes_scores
+    real_images = render_shapes_factors(factors)  # (n, 64, 64)
+    out = []
+    for k in range(n_encoders):
+        torch.manual_seed(10_000 + k)
+        untrained = InfoGAN(like.spec, like.width, like.image_size)
+        on_real = with_population_statistics(untrained, real_images[:5000], seed=seed)
+        out.append(mig(q_codes(on_real, real_images), factors).score)
+    return out

@@ -1,5 +1,6 @@
 """CI checks that the benchmark scripts run (their CPU variants). They assert nothing about speed."""
 
+import json
 import os
 import subprocess
 import sys
@@ -72,6 +73,41 @@ def test_category_purity_runs_tiny() -> None:
     assert "reference classifier (MLP, 1 epochs on 2000 images)" in text
     row = next(line for line in text.splitlines() if line.startswith("| infogan_edu/checkpoints/mnist_cpu.pt"))
     assert row.startswith("| infogan_edu/checkpoints/mnist_cpu.pt | 0.955 |")  # the shipped model's test accuracy
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_category_purity_effects_and_raw_json(tmp_path: Path) -> None:
+    out = tmp_path / "purity.json"
+    text = run(
+        "benchmarks/category_purity.py", "infogan_edu/checkpoints/mnist_cpu.pt", "--effects", "--json", str(out),
+        "--epochs", "1", "--train-limit", "2000", "--per-category", "20",
+    )
+    assert "c2: " in text and "c3: " in text
+    raw = json.loads(out.read_text())
+    assert {"command", "commit", "machine", "date"} <= raw.keys()
+    assert raw["runs"][0]["effects"].keys() == {"c2", "c3"}
+    # the shipped model: c2 moves the slant, c3 the ink (lesson 04 checks the same)
+    assert abs(raw["runs"][0]["effects"]["c2"]["slant"]) > 1 and abs(raw["runs"][0]["effects"]["c3"]["ink"]) > 0.7
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_invariance_cost_runs_tiny(tmp_path: Path) -> None:
+    out = tmp_path / "cost.json"
+    text = run("benchmarks/invariance_cost.py", "--blocks", "2", "--block-steps", "1", "--json", str(out))
+    assert "| plain |" in text and "| invariance |" in text and "ratio invariance / plain" in text
+    raw = json.loads(out.read_text())
+    assert raw["ratio"] > 0 and len(raw["blocks_ms_per_step"]["plain"]) == 2
+
+
+@pytest.mark.slow
+def test_shapes_baseline_runs_tiny(tmp_path: Path) -> None:
+    out = tmp_path / "baseline.json"
+    text = run("benchmarks/shapes_baseline.py", "--encoders", "1", "--boot", "3", "--json", str(out))
+    assert "| infogan_s0 (shipped) |" in text and "untrained encoders" in text
+    raw = json.loads(out.read_text())
+    assert len(raw["untrained_migs"]) == 1 and set(raw["shipped"]) == {"infogan_s0", "control_s0"}
 
 
 @pytest.mark.slow

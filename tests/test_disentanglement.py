@@ -273,3 +273,24 @@ def test_shapes_scores_and_the_study_configs_run_tiny():
     s = shapes_scores(model, n=400, votes=(20, 10))
     assert set(s) == {"mig_generated", "mig_real", "mig_real_per_factor", "factor_vae_real", "shape_accuracy"}
     assert all(-0.05 <= s[k] <= 1 for k in ("mig_generated", "mig_real", "factor_vae_real", "shape_accuracy"))
+
+
+def test_bootstrap_interval_brackets_the_score_and_narrows_with_more_images() -> None:
+    from infogan_edu.disentanglement import bootstrap_mig
+
+    gen = torch.Generator().manual_seed(0)
+    factors = sample_shapes_factors(4000, gen)  # (N, 5)
+    codes = factors.double() + 0.3 * torch.randn(4000, 5, generator=gen, dtype=torch.float64)  # noisy true factors
+    point = mig(codes, factors).score
+    low, high = bootstrap_mig(codes, factors, n_boot=40)
+    assert low < high and low - 0.02 <= point <= high + 0.02
+    small_low, small_high = bootstrap_mig(codes[:500], factors[:500], n_boot=40)
+    assert small_high - small_low > high - low  # fewer images, a wider interval
+
+
+def test_random_encoders_score_low_but_not_zero() -> None:
+    from infogan_edu.disentanglement import random_encoder_migs
+
+    like = InfoGAN(LatentSpec(4, (3,), 2, "normal"), width=0.0625, image_size=64)
+    scores = random_encoder_migs(like, n_encoders=2, n=1500)
+    assert len(scores) == 2 and all(0 <= s < 0.3 for s in scores)

@@ -18,8 +18,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .data.batching import to_float_images
 from .latent import Latent, LatentSpec
-from .models import evaluating
-from .plots import generate
+from .models import evaluating, generate
 
 
 class ClusterScores(NamedTuple):

@@ -17,13 +17,14 @@ as in the original code. BatchNorm uses PyTorch's defaults (eps=1e-5, momentum=0
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
 from torch import nn
 
-from .latent import LatentSpec, QOutput
+from .latent import Latent, LatentSpec, QOutput
 
 LEAK = 0.1
 
@@ -204,3 +205,29 @@ class MLPDiscriminator(nn.Module):
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+# ----------------------------------------------------------------------------- G's images
+def module_device(module: object) -> torch.device:
+    """The device of a module's first parameter (the CPU for a module without parameters)."""
+    if isinstance(module, torch.nn.Module):
+        for p in module.parameters():
+            return p.device
+    return torch.device("cpu")
+
+
+@torch.no_grad()
+def generate(generator: torch.nn.Module, spec: LatentSpec, latent: Latent) -> torch.Tensor:
+    """G(z, c) for a batch of latents: images in [-1, 1], (B, C, H, W), on the CPU.
+
+    The generator runs in eval mode (BatchNorm uses its running statistics, so each image depends on
+    its own latent only) and without gradients; its train/eval mode is restored afterwards. An
+    `InfoGAN` may be passed instead of its generator: its `.g` is used.
+    """
+    generator = getattr(generator, "g", generator)
+    device = module_device(generator)
+    g_input = spec.to_input(Latent(*(t.to(device) for t in latent)))  # (B, input_dim)
+    mode = evaluating(generator) if isinstance(generator, torch.nn.Module) else contextlib.nullcontext()
+    with mode:
+        images = generator(g_input)  # (B, C, H, W)
+    return images.float().cpu()

@@ -17,7 +17,6 @@ would show the figure twice).
 
 from __future__ import annotations
 
-import contextlib
 import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -30,7 +29,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .latent import Latent, LatentSpec
-from .models import evaluating
+from .models import generate, module_device  # re-exported: G's images live with the models
 
 if TYPE_CHECKING:
     from .train import History
@@ -116,29 +115,6 @@ def grid_png(
     return buffer.getvalue()
 
 
-def module_device(module: object) -> torch.device:
-    """The device of a module's first parameter (the CPU for a module without parameters)."""
-    if isinstance(module, torch.nn.Module):
-        for p in module.parameters():
-            return p.device
-    return torch.device("cpu")
-
-
-@torch.no_grad()
-def generate(generator: torch.nn.Module, spec: LatentSpec, latent: Latent) -> torch.Tensor:
-    """G(z, c) for a batch of latents: images in [-1, 1], (B, C, H, W), on the CPU.
-
-    The generator runs in eval mode (BatchNorm uses its running statistics, so each image depends on
-    its own latent only) and without gradients; its train/eval mode is restored afterwards. An
-    `InfoGAN` may be passed instead of its generator: its `.g` is used.
-    """
-    generator = getattr(generator, "g", generator)
-    device = module_device(generator)
-    g_input = spec.to_input(Latent(*(t.to(device) for t in latent)))  # (B, input_dim)
-    mode = evaluating(generator) if isinstance(generator, torch.nn.Module) else contextlib.nullcontext()
-    with mode:
-        images = generator(g_input)  # (B, C, H, W)
-    return images.float().cpu()
 
 
 # ------------------------------------------------------------------------------ figures

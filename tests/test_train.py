@@ -116,6 +116,14 @@ def test_checkpoint_of_a_retired_experiment_is_refused_and_one_with_it_off_resum
 
 
 @pytest.mark.slow
+def test_importing_the_trainer_does_not_import_matplotlib_or_pil() -> None:
+    # imports run one way: training and its metrics below the plotting layer, with no circle back
+    code = "import sys, infogan_edu.train; bad = {'matplotlib', 'PIL'} & set(sys.modules); assert not bad, bad"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.slow
 def test_importing_the_trainer_does_not_import_scikit_learn() -> None:
     code = "import sys, infogan_edu.train; assert 'sklearn' not in sys.modules, 'sklearn was imported'"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

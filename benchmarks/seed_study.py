@@ -125,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.train_only:
         return 0
-    loaded = [(path, load_file(path)) for path in args.runs.glob("*/checkpoint.pt")]  # each file read once
+    paths = sorted(args.runs.glob("*/checkpoint.pt"))
+    finished = [path for path in paths if (path.parent / "summary.json").exists()]  # the CLI writes it at the end
+    if len(finished) < len(paths):
+        print(f"left out {len(paths) - len(finished)} unfinished run(s) (no summary.json yet)", file=sys.stderr)
+    loaded = [(path, load_file(path)) for path in finished]  # each file read once
     loaded.sort(key=lambda pc: (pc[1]["config"]["seed"], str(pc[0])))
     if len(loaded) < 2:
         raise SystemExit(f"need at least two runs under {args.runs}; found {len(loaded)} (train some with --train)")
@@ -157,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     free = label_free_scores(models, x_test)  # no labels
     for i, r in enumerate(runs):
         r.update({c: round(float(free[c][i]), 4) for c in CRITERIA})
+        # the run's category of every test image, one character each: enough to recompute agreement with runs
+        # scored later, when this run's checkpoint is no longer at hand
+        r["partition"] = "".join("0123456789abcdefghijklmnopqrstuvwxyz"[k] for k in free["partitions"][i])
     acc = np.array([r["accuracy"] for r in runs])
     rho = {c: float(spearmanr(free[c], acc).statistic) for c in CRITERIA}
     groups = [row for k in args.groups if k < len(runs) for row in group_table(acc, free, k)]

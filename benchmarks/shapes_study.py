@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,9 @@ from infogan_edu.config import TrainConfig, get_preset, lambda0_control, machine
 from infogan_edu.data.shapes import sample_shapes
 from infogan_edu.disentanglement import shapes_scores
 from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import git_commit  # noqa: E402
 
 DATA_SEED = 12345  # the training images: the same 30,000 for every run
 N_TRAIN = 30_000
@@ -107,14 +109,8 @@ def train(runs: Path, seeds: list[int], steps: int) -> None:
 
 
 N_EVAL = 10_000  # images per MIG estimate
+
 EVAL_SEED = 0  # the same evaluation images and codes for every run
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "unknown"
 
 
 COLUMNS = (

@@ -52,7 +52,8 @@ from torch.func import functional_call, vmap
 from .checkpoint import CheckpointError, load_file
 from .config import TrainConfig, pick_device
 from .latent import Latent
-from .train import METRICS, History, NonFiniteLossError, Trainer, _StopRequests, interrupted
+from .stopping import StopRequests, interrupted
+from .train import METRICS, History, NonFiniteLossError, Trainer
 
 SEED_DIR = "seed-{}"
 
@@ -266,7 +267,7 @@ class MultiSeedTrainer:
 
             bar = tqdm(total=target, initial=self.step, desc=f"InfoGAN x{k} [{cfg.preset}]", unit="step")
         started = time.perf_counter() - self.trainers[0].train_seconds
-        with _StopRequests() as stop:
+        with StopRequests() as stop:
             try:
                 while self.step < target and not stop.requested and len(self.failed) < k:
                     buf[n_in_buf] = self.train_step()

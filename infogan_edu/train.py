@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,16 +52,13 @@ from .losses import (
 )
 from .metrics import evaluate
 from .models import InfoGAN
+from .stopping import StopRequests, TrainingInterrupted, interrupted  # noqa: F401  (TrainingInterrupted: re-exported)
 
 METRICS = ("loss_d", "loss_g", "li_cat", "li_cont", "d_real", "d_fake")
 
 
 class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or infinite; training stopped and the last good checkpoint was kept."""
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM: a checkpoint was saved (when the run has an output folder)."""
 
 
 @dataclass
@@ -272,7 +267,7 @@ class Trainer:
 
             bar = tqdm(total=target, initial=self.step, desc=f"InfoGAN [{cfg.preset}]", unit="step")
         started = time.perf_counter() - self.train_seconds
-        with _StopRequests() as stop:
+        with StopRequests() as stop:
             try:
                 while self.step < target and not stop.requested:
                     t0 = time.perf_counter() if self.step == 0 and self.fast["compile"] else None
@@ -433,37 +428,3 @@ class Trainer:
         trainer = cls(config, images, test_images, test_labels, out_dir=out_dir or Path(path).parent, progress=progress)
         trainer.load_state(ckpt, path)
         return trainer
-
-
-def interrupted(by: str, step: int, saved: str | None) -> TrainingInterrupted:
-    """The error a stopped run raises: what stopped it, where, and what was saved (None: nothing)."""
-    where = (
-        f"{saved}; continue with Trainer.resume or --resume"
-        if saved
-        else "no output folder was given, so nothing was saved to disk (the trainer object still holds it)"
-    )
-    return TrainingInterrupted(f"training stopped by {by} at step {step}: {where}")
-
-
-class _StopRequests:
-    """While training, Ctrl-C (SIGINT) and SIGTERM ask the loop to stop after the current step, so the
-    checkpoint it saves is consistent. A second Ctrl-C stops at once. Main thread only (signals)."""
-
-    def __init__(self) -> None:
-        self.requested: str | None = None
-        self._previous: dict[int, Any] = {}
-
-    def _handler(self, signum: int, frame: object) -> None:  # noqa: ARG002
-        if self.requested is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.requested = signal.Signals(signum).name
-
-    def __enter__(self) -> _StopRequests:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.signal(sig, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, prev in self._previous.items():
-            signal.signal(sig, prev)

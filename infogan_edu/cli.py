@@ -159,7 +159,7 @@ def _summary(trainer, args: argparse.Namespace) -> dict:
         "machine": machine_summary(),
         "torch": torch.__version__,
         "fast_path": trainer.fast,
-        "overrides": args.set,
+        "overrides": _overrides(cfg),
         "train_seconds": round(trainer.train_seconds, 1),
         "test_accuracy": h.accuracy[-1] if h.accuracy else None,
         "nmi": h.nmi[-1] if h.nmi else None,
@@ -177,6 +177,32 @@ def _resumed_dataset(args: argparse.Namespace, ckpt: Path) -> str:
     return recorded
 
 
+def _check_resumed_changes(changes: dict[str, object], ckpt: Path) -> None:
+    """A resumed run keeps the configuration its checkpoint recorded: --set may repeat a value (so that a script can
+    pass the same command to start or continue a run) but not change one."""
+    recorded = load_file(ckpt)["config"]
+    for name, value in changes.items():
+        if json.loads(json.dumps(value)) != json.loads(json.dumps(recorded.get(name))):  # tuples stored as lists
+            raise ValueError(
+                f"--set {name}={value!r}, but {ckpt} was trained with {name}={recorded.get(name)!r}; "
+                "a resumed run keeps its configuration: drop that --set, or train a new run in another --out"
+            )
+
+
+def _overrides(config: TrainConfig) -> list[str]:
+    """The fields where a run's configuration differs from its preset (seed, steps and data reported apart), as
+    FIELD=VALUE, the same whether the run was started or resumed."""
+    if config.preset not in PRESETS:
+        return []
+    base = dataclasses.asdict(get_preset(config.preset))
+    apart = {"seed", "steps", "dataset"}
+    return [
+        f"{name}={','.join(map(str, value)) if isinstance(value, tuple) else value}"
+        for name, value in dataclasses.asdict(config).items()
+        if name not in apart and value != base[name]
+    ]
+
+
 def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig:
     overrides = {"seed": args.seed, "dataset": args.dataset or "mnist", **changes}
     if args.steps is not None:
@@ -188,9 +214,6 @@ def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig
 def _train(args: argparse.Namespace) -> int:
     from .train import Trainer
 
-    if args.resume and args.set:
-        print("error: --set changes a run's configuration; it cannot be combined with --resume", file=sys.stderr)
-        return 2
     changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
     if args.seeds is not None:
         return _train_seeds(args, changes)
@@ -201,6 +224,8 @@ def _train(args: argparse.Namespace) -> int:
         return 2
     if args.resume and not ckpt.is_file():
         raise CheckpointError(f"no checkpoint at {ckpt} to resume: check --out, or train without --resume")
+    if args.resume:
+        _check_resumed_changes(changes, ckpt)
     dataset = _resumed_dataset(args, ckpt) if args.resume else config.dataset
     x_train, x_test, y_test = _load_data(dataset, args.data_root)
     if args.resume:
@@ -228,6 +253,8 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
     seeds = parse_seeds(args.seeds)  # a bad list (or config, below) fails here, before the data is read
     config = None if args.resume else _config(args, changes)
     first = sorted(args.out.glob("seed-*/checkpoint.pt"))
+    if args.resume and first:
+        _check_resumed_changes(changes, first[0])
     dataset = _resumed_dataset(args, first[0]) if args.resume and first else (args.dataset or "mnist")
     x_train, x_test, y_test = _load_data(dataset, args.data_root)
     if args.resume:

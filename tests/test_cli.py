@@ -125,8 +125,6 @@ def test_set_reaches_the_run_and_bad_values_are_one_line(tmp_path: Path, capsys)
     assert main(["train", "--preset", "cpu", "--out", str(tmp_path / "x"), "--set", "lr_d=-1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: TrainConfig.lr_d must be a finite number > 0") and "Traceback" not in err
-    assert main(["train", "--out", str(tmp_path / "x"), "--resume", "--set", "lr_d=1e-4"]) == 2
-    assert "cannot be combined with --resume" in capsys.readouterr().err
     if find_dataset("mnist") is None:
         pytest.skip("MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)")
     out = tmp_path / "run"
@@ -150,7 +148,16 @@ def test_set_reaches_the_run_and_bad_values_are_one_line(tmp_path: Path, capsys)
         == 0
     )
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["overrides"] == ["lr_d=3e-4", "eval_every=2"] and summary["fast_path"]["channels_last"]
+    assert sorted(summary["overrides"]) == ["eval_every=2", "lr_d=0.0003"] and summary["fast_path"]["channels_last"]
     from infogan_edu.checkpoint import load_file
 
     assert load_file(out / "checkpoint.pt")["config"]["lr_d"] == 3e-4
+    # a resumed run keeps its configuration: --set may repeat a recorded value, not change one
+    resume = ["train", "--out", str(out), "--no-progress", "--resume", "--steps", "6"]
+    capsys.readouterr()
+    assert main([*resume, "--set", "lr_d=1e-4"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --set lr_d=0.0001, but") and "drop that --set" in err and "Traceback" not in err
+    assert main([*resume, "--set", "lr_d=3e-4"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 6 and sorted(summary["overrides"]) == ["eval_every=2", "lr_d=0.0003"]

@@ -39,7 +39,7 @@ import torch
 
 from infogan_edu.checkpoint import load_file
 from infogan_edu.config import machine_summary
-from infogan_edu.train import History
+from infogan_edu.history import History
 
 
 def run(

@@ -27,6 +27,26 @@ from typing import Any
 
 import torch
 
+from . import __version__
+from .history import History
+
+__all__ = [
+    "check_architecture",
+    "CheckpointError",
+    "CHUNK",
+    "export_weights",
+    "FORMAT",
+    "load_file",
+    "REQUIRED",
+    "restore_training_state",
+    "save_atomic",
+    "saved_step",
+    "sha256_file",
+    "training_state",
+    "verify_sha256",
+    "write_atomic",
+]
+
 FORMAT = "infogan-edu/1"
 
 
@@ -215,3 +235,61 @@ def verify_sha256(path: str | os.PathLike, expected: str) -> None:
             f"{path} fails its SHA-256 check (expected {expected[:16]}..., found {actual[:16]}...): the file is "
             "corrupt or was replaced. Restore it with `git checkout -- <file>` or reinstall infogan-edu."
         )
+
+
+# ------------------------------------------------------------------------------------ a training run's state
+def training_state(trainer: Any) -> dict[str, Any]:
+    """Everything a `train.Trainer` needs to continue exactly: weights, both optimisers, every RNG (torch's, the
+    latents', the transformation's, the batcher's), the step, the history and the training time so far."""
+    rng = {
+        "torch": torch.get_rng_state(),
+        "latent": trainer.latent_rng.get_state(),
+        "augment": trainer.augment_rng.get_state(),
+        "batcher": trainer.batcher.state_dict(),
+    }
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state_all()
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "architecture": trainer.model.architecture(),
+        "config": trainer.config.to_dict(),
+        "step": trainer.step,
+        "train_seconds": trainer.train_seconds,
+        "model": trainer.model.state_dict(),
+        "opt_d": trainer.opt_d.state_dict(),
+        "opt_g": trainer.opt_g.state_dict(),
+        "rng": rng,
+        "history": trainer.history.to_dict(),
+    }
+
+
+def restore_training_state(trainer: Any, ckpt: dict[str, Any], path: str | os.PathLike = "checkpoint") -> None:
+    """Put `ckpt` (from `training_state`) back into `trainer`; a checkpoint of another architecture, or a damaged
+    or hand-made state, is one CheckpointError that names `path`."""
+    check_architecture(trainer.model.architecture(), ckpt["architecture"], path)
+    try:  # missing keys or wrong types: one CheckpointError, not a traceback
+        trainer.model.load_state_dict(ckpt["model"])
+        trainer.opt_d.load_state_dict(ckpt["opt_d"])
+        trainer.opt_g.load_state_dict(ckpt["opt_g"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        trainer.latent_rng.set_state(ckpt["rng"]["latent"])
+        if "augment" in ckpt["rng"]:  # checkpoints from before the invariance term have none
+            trainer.augment_rng.set_state(ckpt["rng"]["augment"])
+        trainer.batcher.load_state_dict(ckpt["rng"]["batcher"])
+        if "cuda" in ckpt["rng"] and trainer.device.type == "cuda":
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+        trainer.step = int(ckpt["step"])
+        trainer.train_seconds = float(ckpt.get("train_seconds", 0.0))
+        trainer.history = History.from_dict(ckpt["history"])
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as e:
+        why = (str(e).splitlines() or [type(e).__name__])[0]
+        raise CheckpointError(f"{path}: its state does not fit this trainer ({why})") from None
+
+
+def saved_step(path: str | os.PathLike) -> int | str:
+    """The step a checkpoint was saved at, or "unknown" when it cannot be read."""
+    try:
+        return int(load_file(path)["step"])
+    except CheckpointError:
+        return "unknown"

@@ -37,6 +37,8 @@ from .config import (
     select_preset,
 )
 
+__all__ = ["main", "parse_overrides"]
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (what was wrong, and where the help is), exit status 2."""

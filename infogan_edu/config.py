@@ -25,6 +25,24 @@ import torch
 from .data.augment import PARTS as AUGMENT_PARTS
 from .latent import LatentSpec
 
+__all__ = [
+    "CPU",
+    "DEVICE_ENV",
+    "DeviceError",
+    "get_preset",
+    "lambda0_control",
+    "machine_summary",
+    "PAPER",
+    "pick_device",
+    "PRESET_ENV",
+    "PRESETS",
+    "resolve_fast_path",
+    "RETIRED_AT",
+    "RETIRED_FIELDS",
+    "select_preset",
+    "TrainConfig",
+]
+
 PRESET_ENV = "INFOGAN_EDU_PRESET"
 DEVICE_ENV = "INFOGAN_EDU_DEVICE"
 

@@ -47,6 +47,30 @@ from .metrics import hungarian_accuracy
 from .mi import entropy, mutual_information
 from .models import InfoGAN, evaluating
 
+__all__ = [
+    "bootstrap_mig",
+    "discretize",
+    "factor_vae_score",
+    "factor_vae_vote",
+    "FactorVAEResult",
+    "generated_with_codes",
+    "joint_distribution",
+    "majority_vote_accuracy",
+    "mi_matrix",
+    "mig",
+    "mig_binned",
+    "MIGResult",
+    "N_BINS",
+    "plugin_entropy",
+    "plugin_mutual_information",
+    "q_codes",
+    "random_encoder_migs",
+    "render_shapes_factors",
+    "sample_shapes_factors",
+    "shapes_scores",
+    "with_population_statistics",
+]
+
 N_BINS = 20  # equal-width bins per code dimension, as in disentanglement_lib
 
 

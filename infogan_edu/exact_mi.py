@@ -38,6 +38,25 @@ from torch import Tensor, nn
 from .losses import discriminator_loss, generator_loss_nonsaturating
 from .models import MLPDiscriminator, MLPGenerator
 
+__all__ = [
+    "as_zgrid",
+    "exact_information",
+    "ExactInformation",
+    "jump_free_grid",
+    "MEANS",
+    "mixture_cdf",
+    "mixture_quantile",
+    "pushforward_density",
+    "quantile_generator",
+    "sample_mixture",
+    "STD",
+    "ToyInfoConfig",
+    "ToyInfoHistory",
+    "ToyQ",
+    "train_q_on",
+    "train_toy_infogan",
+]
+
 MEANS = (-2.0, 0.0, 2.0)  # the data's modes
 STD = 0.3  # the data's standard deviation around each mode
 ZGrid = Callable[[Tensor, int], Tensor]  # G as a function of (z (N,), c) -> x (N,)

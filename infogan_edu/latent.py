@@ -24,6 +24,18 @@ from typing import Literal, NamedTuple
 
 import torch
 
+__all__ = [
+    "Code",
+    "CONTINUOUS_HIGH",
+    "CONTINUOUS_LOW",
+    "gaussian_log_density",
+    "HALF_LOG_2PI",
+    "Latent",
+    "LatentSpec",
+    "NoisePrior",
+    "QOutput",
+]
+
 NoisePrior = Literal["uniform", "normal"]
 CONTINUOUS_LOW, CONTINUOUS_HIGH = -1.0, 1.0  # the training range of every continuous code
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)  # the constant of every Gaussian log-density

@@ -24,6 +24,19 @@ import torch.nn.functional as F
 
 from .latent import Latent, LatentSpec, QOutput, gaussian_log_density
 
+__all__ = [
+    "categorical_nll",
+    "discriminator_loss",
+    "gaussian_nll",
+    "generator_loss_minimax",
+    "generator_loss_nonsaturating",
+    "info_terms",
+    "InfoTerms",
+    "invariant_information",
+    "LOG_STD_MAX",
+    "LOG_STD_MIN",
+]
+
 # Q's learned log-std of each continuous code is clamped to this range (std 0.05 .. 7.4).
 # Without the lower bound, -log Q = log(sigma) + ... -> -inf as sigma -> 0 on codes Q already reads
 # well, and the gradient 1/sigma^2 explodes. Without the upper bound Q can give up on a code cheaply.

@@ -20,6 +20,23 @@ from .data.batching import to_float_images
 from .latent import Latent, LatentSpec
 from .models import evaluating, generate
 
+__all__ = [
+    "category_probabilities",
+    "cluster_scores",
+    "ClusterScores",
+    "contingency",
+    "continuous_code_effects",
+    "evaluate",
+    "generated_category_purity",
+    "hungarian_accuracy",
+    "predict_categories",
+    "slant_and_ink",
+    "SourceOfError",
+    "sweep_digits",
+    "SweepDigits",
+    "train_digit_classifier",
+]
+
 
 class ClusterScores(NamedTuple):
     accuracy: float  # fraction correct after the best one-to-one matching

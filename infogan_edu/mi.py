@@ -38,6 +38,34 @@ from torch import Tensor, nn
 from .latent import HALF_LOG_2PI, gaussian_log_density
 from .models import evaluating
 
+__all__ = [
+    "ba_bound",
+    "binary_entropy",
+    "bound_from_table",
+    "bound_gap",
+    "BoundEstimate",
+    "CategoricalQ",
+    "DiscreteChannel",
+    "entropy",
+    "gan_value",
+    "gaussian_channel_mi",
+    "gaussian_channel_sampler",
+    "gaussian_entropy",
+    "gaussian_linear_bound",
+    "GaussianQ",
+    "joint_table",
+    "js_divergence",
+    "mutual_information",
+    "mutual_information_entropies",
+    "normal_pdf",
+    "posterior",
+    "QTrainHistory",
+    "symmetric_channel",
+    "symmetric_channel_mi",
+    "symmetric_channel_sampler",
+    "train_q",
+]
+
 # A sampler draws n pairs (c, x) from a channel: c is (n,) (long or float), x is (n, in_dim) float.
 Sampler = Callable[[int, torch.Generator], tuple[Tensor, Tensor]]
 

@@ -26,6 +26,20 @@ from torch import nn
 
 from .latent import Latent, LatentSpec, QOutput
 
+__all__ = [
+    "count_parameters",
+    "Discriminator",
+    "evaluating",
+    "generate",
+    "Generator",
+    "InfoGAN",
+    "LEAK",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "module_device",
+    "QHead",
+]
+
 LEAK = 0.1
 
 

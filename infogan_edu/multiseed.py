@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,9 +50,12 @@ from torch.func import functional_call, vmap
 
 from .checkpoint import CheckpointError, load_file
 from .config import TrainConfig, pick_device
+from .history import History
 from .latent import Latent
-from .stopping import StopRequests, interrupted
-from .train import METRICS, History, NonFiniteLossError, Trainer
+from .loop import Progress, run
+from .train import NonFiniteLossError, Trainer
+
+__all__ = ["MultiSeedTrainer", "parse_seeds", "SEED_DIR"]
 
 SEED_DIR = "seed-{}"
 
@@ -120,7 +122,7 @@ class MultiSeedTrainer:
         test_images: np.ndarray | torch.Tensor | None = None,
         test_labels: np.ndarray | None = None,
         out_dir: str | Path | None = None,
-        progress: bool = True,
+        progress: Progress = True,
     ):
         seeds = parse_seeds(seeds)
         if config.lambda_invariance > 0:
@@ -141,7 +143,12 @@ class MultiSeedTrainer:
         self._adopt(base, seeds, trainers, out_dir, progress)
 
     def _adopt(
-        self, config: TrainConfig, seeds: list[int], trainers: list[Trainer], out_dir: str | Path | None, progress: bool
+        self,
+        config: TrainConfig,
+        seeds: list[int],
+        trainers: list[Trainer],
+        out_dir: str | Path | None,
+        progress: Progress,
     ) -> None:
         self.config, self.seeds, self.trainers, self.progress = config, seeds, trainers, progress
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -230,21 +237,21 @@ class MultiSeedTrainer:
         latent = Latent(*(torch.stack(parts) for parts in zip(*drawn, strict=True)))  # z: (K, B, noise), ...
         g_input = self.spec.to_input(Latent(*(v.flatten(0, 1) for v in latent)))  # (K * B, input_dim)
         g_input = g_input.view(len(self.seeds), x_real.shape[1], -1)  # (K, B, input_dim)
-        with t0._autocast():
+        with t0.autocast():
             fake = self._per_seed(lambda inp: t0.model.g(inp), g_input).float()  # (K, B, 1, 28, 28)
 
         # D phase: each seed's L_D, summed; the sum's gradient on slice k is seed k's own gradient
         opt_d, opt_g = self.opts["opt_d"], self.opts["opt_g"]
         opt_d.zero_grad(set_to_none=True)
         d = self._per_seed(t0.d_phase, x_real, fake.detach(), latent)  # each value (K,)
-        t0._objective(d).sum().backward()
+        t0.objective(d).sum().backward()
         opt_d.step()
         d_stats = torch.stack([d["adv"].detach().float(), d["d_real"], d["d_fake"]])  # (3, K)
 
         # G phase
         opt_g.zero_grad(set_to_none=True)
         g = self._per_seed(t0.g_phase, fake, latent)
-        t0._objective(g).sum().backward()
+        t0.objective(g).sum().backward()
         opt_g.step()
         self.step += 1
         for t in self.trainers:
@@ -256,55 +263,55 @@ class MultiSeedTrainer:
 
     # ----------------------------------------------------------- the loop
     def train(self, steps: int | None = None) -> dict[int, History]:
-        """Train every seed to `config.steps` (or `steps` more). Returns each seed's `History`."""
-        cfg = self.config
-        target = self.step + steps if steps is not None else cfg.steps
-        k = len(self.seeds)
-        buf = torch.zeros(cfg.log_every, k, len(METRICS), device=self.device)
-        n_in_buf, bar = 0, None
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=target, initial=self.step, desc=f"InfoGAN x{k} [{cfg.preset}]", unit="step")
-        started = time.perf_counter() - self.trainers[0].train_seconds
-        with StopRequests() as stop:
-            try:
-                while self.step < target and not stop.requested and len(self.failed) < k:
-                    buf[n_in_buf] = self.train_step()
-                    n_in_buf += 1
-                    end = self.step == target or stop.requested
-                    if self.step % cfg.log_every == 0 or end:
-                        self._flush(buf[:n_in_buf], time.perf_counter() - started)
-                        n_in_buf = 0
-                        if bar is not None:
-                            bar.n = self.step
-                            bar.refresh()
-                    evaluate = self.trainers[0].test_images is not None and (self.step % cfg.eval_every == 0 or end)
-                    save = self.out_dir is not None and (self.step % cfg.ckpt_every == 0 or end)
-                    if evaluate or save:
-                        self.sync()
-                        for t in self.live():
-                            t.train_seconds = time.perf_counter() - started
-                            if evaluate:
-                                t.evaluate_now()
-                            if save:
-                                t.save(t.out_dir / "checkpoint.pt")
-            finally:
-                if bar is not None:
-                    bar.close()
-        if len(self.failed) == k:
+        """Train every seed to `config.steps` (or `steps` more), by `loop.run`. Returns each seed's `History`."""
+        run(self, steps, self.progress)
+        if len(self.failed) == len(self.seeds):
             raise NonFiniteLossError("every seed stopped on a NaN or infinite loss: " + "; ".join(self.failed.values()))
-        if stop.requested:
-            raise interrupted(
-                stop.requested, self.step, self.out_dir and f"each seed's checkpoint saved in {self.out_dir}"
-            )
         return {s: t.history for s, t in zip(self.seeds, self.trainers, strict=True)}
+
+    @property
+    def train_seconds(self) -> float:
+        return self.trainers[0].train_seconds
+
+    @train_seconds.setter
+    def train_seconds(self, seconds: float) -> None:
+        for t in self.live():
+            t.train_seconds = seconds
+
+    def describe(self) -> str:
+        return f"InfoGAN x{len(self.seeds)} [{self.config.preset}]"
+
+    def report(self) -> str:
+        """The median over the live seeds of the last window's L_I, and the range of their test accuracy if it was
+        scored at this step."""
+        live = self.live()
+        if not live:
+            return "every seed stopped"
+        parts = [f"{len(live)} seeds", f"median L_I(c1) {np.median([t.history.li_cat[-1] for t in live]):.3f} nats"]
+        scored = [t.history.accuracy[-1] for t in live if t.history.eval_step and t.history.eval_step[-1] == self.step]
+        if scored:
+            parts.append(f"test accuracy {min(scored):.3f} to {max(scored):.3f}")
+        return ", ".join(parts)
+
+    def checkpoint(self, evaluate: bool, save: bool) -> None:
+        evaluate = evaluate and self.trainers[0].test_images is not None
+        save = save and self.out_dir is not None
+        if evaluate or save:
+            self.sync()
+            for t in self.live():
+                t.checkpoint(evaluate, save)
+
+    def finished_early(self) -> bool:
+        return len(self.failed) == len(self.seeds)
+
+    def saved_to(self) -> str | None:
+        return f"each seed's checkpoint saved in {self.out_dir}" if self.out_dir is not None else None
 
     def live(self) -> list[Trainer]:
         """The seeds still training (not stopped by a NaN)."""
         return [t for s, t in zip(self.seeds, self.trainers, strict=True) if s not in self.failed]
 
-    def _flush(self, window: torch.Tensor, wall: float) -> None:
+    def flush(self, window: torch.Tensor, wall: float) -> None:
         """Append each live seed's window means to its history; stop the seeds whose metrics are not finite."""
         values = window.cpu()  # (n, K, len(METRICS)): the host sync
         for k, (seed, t) in enumerate(zip(self.seeds, self.trainers, strict=True)):
@@ -360,7 +367,7 @@ class MultiSeedTrainer:
         images: np.ndarray | torch.Tensor,
         test_images: np.ndarray | torch.Tensor | None = None,
         test_labels: np.ndarray | None = None,
-        progress: bool = True,
+        progress: Progress = True,
         **overrides: object,
     ) -> MultiSeedTrainer:
         """Continue a multi-seed run from OUT/seed-*/checkpoint.pt (every seed must be at the same step)."""

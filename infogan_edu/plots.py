@@ -32,7 +32,7 @@ from .latent import Latent, LatentSpec
 from .models import generate, module_device  # re-exported: G's images live with the models
 
 if TYPE_CHECKING:
-    from .train import History
+    from .history import History
 
 __all__ = [
     "confusion_column_order",

@@ -16,6 +16,8 @@ from .checkpoint import CheckpointError, load_file, verify_sha256
 from .latent import LatentSpec
 from .models import InfoGAN
 
+__all__ = ["available_pretrained", "CHECKPOINT_DIR", "load_pretrained", "model_from_checkpoint", "pretrained_info"]
+
 CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
 
 

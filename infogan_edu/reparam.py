@@ -31,6 +31,17 @@ from torch import nn
 
 from .latent import HALF_LOG_2PI, LatentSpec, gaussian_log_density
 
+__all__ = [
+    "factorised_pullback",
+    "log_abs_det_jacobian",
+    "normal_to_uniform",
+    "pulled_back_log_q",
+    "ReparamGenerator",
+    "rotate_codes",
+    "rotation",
+    "uniform_to_normal",
+]
+
 _EDGE = 1e-7  # keeps (c + 1) / 2 inside (0, 1), where Phi^{-1} is finite
 
 

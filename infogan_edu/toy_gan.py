@@ -33,6 +33,21 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.image import AxesImage
 
+__all__ = [
+    "decision_surface",
+    "GENERATOR_LOSSES",
+    "grid_points",
+    "logit_gradient",
+    "measure_logit_gradient",
+    "moving_average",
+    "plot_snapshot",
+    "Snapshot",
+    "ToyGANConfig",
+    "ToyGANResult",
+    "ToyHistory",
+    "train_toy_gan",
+]
+
 GLoss = Literal["nonsaturating", "minimax"]
 GENERATOR_LOSSES: dict[str, Callable[[Tensor], Tensor]] = {
     "minimax": generator_loss_minimax,  # E[log(1 - D(G(z)))], minimised

@@ -27,21 +27,19 @@ clear message when a loss becomes NaN or infinite (the last good checkpoint is k
 from __future__ import annotations
 
 import contextlib
-import math
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 
-from . import __version__
-from .checkpoint import FORMAT, CheckpointError, check_architecture, load_file, save_atomic
+from .checkpoint import load_file, restore_training_state, save_atomic, saved_step, training_state
 from .config import TrainConfig, pick_device, resolve_fast_path
 from .data.augment import random_affine
 from .data.batching import TensorBatcher
+from .history import METRICS, History
 from .latent import Latent, QOutput
+from .loop import Progress, run
 from .losses import (
     InfoTerms,
     discriminator_loss,
@@ -52,48 +50,13 @@ from .losses import (
 )
 from .metrics import evaluate
 from .models import InfoGAN
-from .stopping import StopRequests, TrainingInterrupted, interrupted  # noqa: F401  (TrainingInterrupted: re-exported)
+from .stopping import TrainingInterrupted  # noqa: F401  (re-exported)
 
-METRICS = ("loss_d", "loss_g", "li_cat", "li_cont", "d_real", "d_fake")
+__all__ = ["NonFiniteLossError", "Trainer", "TrainingInterrupted"]
 
 
 class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or infinite; training stopped and the last good checkpoint was kept."""
-
-
-@dataclass
-class History:
-    """What happened during training, as plain lists a notebook can plot.
-
-    `step[i]` is the last step of the i-th logging window and the metrics are means over the window.
-    L_I values are in nats (li_cat can be drawn against H(c) = ln 10). `eval_*` hold test scores.
-    """
-
-    step: list[int] = field(default_factory=list)
-    loss_d: list[float] = field(default_factory=list)
-    loss_g: list[float] = field(default_factory=list)
-    li_cat: list[float] = field(default_factory=list)
-    li_cont: list[float] = field(default_factory=list)
-    d_real: list[float] = field(default_factory=list)
-    d_fake: list[float] = field(default_factory=list)
-    wall: list[float] = field(default_factory=list)  # seconds of training so far
-    eval_step: list[int] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    nmi: list[float] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, list]:
-        return {k: list(v) for k, v in self.__dict__.items()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> History:
-        return cls(**{k: list(v) for k, v in d.items()})
-
-    def li_at(self, step: int) -> float:
-        """li_cat of the logging window that contains `step` (nan if not reached)."""
-        for s, v in zip(self.step, self.li_cat, strict=True):
-            if s >= step:
-                return v
-        return math.nan
 
 
 class Trainer:
@@ -110,7 +73,7 @@ class Trainer:
         test_images: np.ndarray | torch.Tensor | None = None,
         test_labels: np.ndarray | None = None,
         out_dir: str | Path | None = None,
-        progress: bool | Literal["lines"] = True,
+        progress: Progress = True,
     ):
         # progress: a tqdm bar (True), nothing (False), or one printed line per evaluation ("lines": the log a
         # stored notebook keeps, since a bar's stored text shows the moment it was drawn, at 0%)
@@ -140,7 +103,6 @@ class Trainer:
         self.step = 0
         self.history = History()
         self.train_seconds = 0.0
-        self.compile_seconds = 0.0
         self._d_phase, self._g_phase = self.d_phase, self.g_phase
         self._cudagraphs = self.fast["compile"] and "reduce-overhead" in config.compile_mode
         if self.fast["compile"]:
@@ -148,7 +110,8 @@ class Trainer:
             self._g_phase = torch.compile(self.g_phase, mode=config.compile_mode)
 
     # ------------------------------------------------------------------ one step
-    def _autocast(self) -> contextlib.AbstractContextManager:
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bf16 autocast where the fast path turns it on (CUDA by default), else nothing."""
         if self.fast["bf16"]:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
@@ -170,7 +133,7 @@ class Trainer:
     def d_phase(self, x_real: torch.Tensor, fake: torch.Tensor, latent: Latent) -> dict[str, torch.Tensor]:
         """The terms D's optimiser minimises. `fake` must already be detached from G."""
         cfg, m = self.config, self.model
-        with self._autocast():
+        with self.autocast():
             real_feats = m.d.features(x_real)  # (B, 1024 * width)
             real_logits = m.d.logit(real_feats)  # (B,)
             feats = m.d.features(fake)  # (B, 1024 * width)
@@ -195,7 +158,7 @@ class Trainer:
         """The terms G's optimiser minimises; `fake` carries G's graph. `real_features` (2, B, F): the D phase's
         detached features of x and T(x), for the invariance term when Q's head is in G's optimiser."""
         cfg, m = self.config, self.model
-        with self._autocast():
+        with self.autocast():
             feats = m.d.features(fake)  # (B, 1024 * width)
             fake_logits = m.d.logit(feats).float()  # (B,)
             if cfg.g_loss == "nonsaturating":
@@ -213,8 +176,9 @@ class Trainer:
         return out
 
     @staticmethod
-    def _objective(out: dict[str, torch.Tensor]) -> torch.Tensor:
-        """adv + lambda * (-E log Q) [- lambda_T I(c; c')]: the loss of a phase, of the terms it has."""
+    def objective(out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """adv + lambda * (-E log Q) [- lambda_T I(c; c')]: the loss of a phase (`d_phase`, `g_phase`), of the terms
+        it has."""
         loss = out["adv"]
         for term in ("info", "invariance"):
             if term in out:
@@ -230,13 +194,13 @@ class Trainer:
         latent = self.spec.sample(x_real.shape[0], self.latent_rng, self.device)
         if self.fast["channels_last"]:
             x_real = x_real.contiguous(memory_format=torch.channels_last)
-        with self._autocast():
+        with self.autocast():
             fake = m.g(self.spec.to_input(latent)).float()  # (B, 1, 28, 28)
 
         # D phase: max_D V(D, G) (and Q, per the routing)
         self.opt_d.zero_grad(set_to_none=True)
         d = self._d_phase(x_real, fake.detach(), latent)
-        self._objective(d).backward()
+        self.objective(d).backward()
         self.opt_d.step()
         # copied out now: under CUDA graphs the G phase's replay may overwrite the D phase's output buffers
         d_stats = torch.stack([d["adv"].detach().float(), d["d_real"], d["d_fake"]])  # (3,)
@@ -244,7 +208,7 @@ class Trainer:
         # G phase: min_G V(D, G) - lambda L_I(G, Q)
         self.opt_g.zero_grad(set_to_none=True)
         g = self._g_phase(fake, latent, d.get("features"))
-        self._objective(g).backward()
+        self.objective(g).backward()
         self.opt_g.step()
         self.step += 1
         return torch.stack(
@@ -253,63 +217,24 @@ class Trainer:
 
     # ----------------------------------------------------------------- the loop
     def train(self, steps: int | None = None) -> History:
-        """Train until `config.steps` (or for `steps` more steps). Safe against Ctrl-C, SIGTERM, NaN."""
-        cfg = self.config
-        target = self.step + steps if steps is not None else cfg.steps
-        if target <= self.step:
-            return self.history
-        buf = torch.zeros(cfg.log_every, len(METRICS), device=self.device)  # per-step metrics, on device
-        # windows end at multiples of log_every, so a resumed run logs at the same steps
-        n_in_buf = 0
-        bar = None
-        if self.progress is True:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=target, initial=self.step, desc=f"InfoGAN [{cfg.preset}]", unit="step")
-        started = time.perf_counter() - self.train_seconds
-        with StopRequests() as stop:
-            try:
-                while self.step < target and not stop.requested:
-                    t0 = time.perf_counter() if self.step == 0 and self.fast["compile"] else None
-                    buf[n_in_buf] = self.train_step()
-                    n_in_buf += 1
-                    if t0 is not None:
-                        self.compile_seconds = time.perf_counter() - t0
-                    if self.step % cfg.log_every == 0 or self.step == target or stop.requested:
-                        self._flush(buf[:n_in_buf], time.perf_counter() - started)  # the one host sync
-                        n_in_buf = 0
-                        if bar is not None:
-                            bar.n = self.step
-                            bar.set_postfix(L_I=f"{self.history.li_cat[-1]:.3f}", refresh=False)
-                            bar.refresh()
-                    if self.step % cfg.eval_every == 0 or self.step == target:
-                        accuracy = self.evaluate_now() if self.test_images is not None else None
-                        if self.progress == "lines":
-                            self._print_line(target, accuracy, time.perf_counter() - started)
-                    if self.out_dir is not None and (
-                        self.step % cfg.ckpt_every == 0 or self.step == target or stop.requested
-                    ):
-                        self.train_seconds = time.perf_counter() - started
-                        self.save(self.out_dir / "checkpoint.pt")
-            finally:
-                if bar is not None:
-                    bar.close()
-        self.train_seconds = time.perf_counter() - started
-        if stop.requested:
-            saved = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
-            raise interrupted(stop.requested, self.step, saved and f"checkpoint saved to {saved}")
+        """Train until `config.steps` (or for `steps` more steps). Safe against Ctrl-C, SIGTERM, NaN (`loop.run`)."""
+        run(self, steps, self.progress)
         return self.history
 
-    def _print_line(self, target: int, accuracy: float | None, wall: float) -> None:
+    def describe(self) -> str:
+        return f"InfoGAN [{self.config.preset}]"
+
+    def report(self) -> str:
+        """The last logging window's losses and L_I, and the test accuracy if it was scored at this step."""
         h = self.history
         parts = [f"D loss {h.loss_d[-1]:.3f}", f"G loss {h.loss_g[-1]:.3f}"]
         if self.config.lambda_cat > 0:  # with lambda_cat = 0 nothing trains Q's categorical output
             parts.append(f"L_I(c1) {h.li_cat[-1]:.3f} nats")
-        if accuracy is not None:
-            parts.append(f"test accuracy {accuracy:.3f}")
-        print(f"step {self.step:5d} of {target}: {', '.join(parts)} · {wall / 60:.1f} min")
+        if h.eval_step and h.eval_step[-1] == self.step:
+            parts.append(f"test accuracy {h.accuracy[-1]:.3f}")
+        return ", ".join(parts)
 
-    def _flush(self, window: torch.Tensor, wall: float) -> None:
+    def flush(self, window: torch.Tensor, wall: float) -> None:
         values = window.cpu()  # (n, len(METRICS)): the host sync
         problem = self.non_finite(values)
         if problem:
@@ -317,6 +242,18 @@ class Trainer:
                 f"{problem}. Lower the learning rates (lr_d, lr_g) or lambda, or check the input data for NaNs."
             )
         self.log_window(values, wall)
+
+    def checkpoint(self, evaluate: bool, save: bool) -> None:
+        if evaluate and self.test_images is not None:
+            self.evaluate_now()
+        if save and self.out_dir is not None:
+            self.save(self.out_dir / "checkpoint.pt")
+
+    def finished_early(self) -> bool:
+        return False
+
+    def saved_to(self) -> str | None:
+        return f"checkpoint saved to {self.out_dir / 'checkpoint.pt'}" if self.out_dir is not None else None
 
     def non_finite(self, values: torch.Tensor) -> str | None:
         """None when every metric of the window (n, len(METRICS)) is finite; else what happened and what was kept."""
@@ -329,7 +266,7 @@ class Trainer:
     def _kept(self) -> str:
         last = self.out_dir / "checkpoint.pt" if self.out_dir is not None else None
         if last is not None and last.exists():
-            return f"the last good checkpoint is {last} (step {self._saved_step(last)})"
+            return f"the last good checkpoint is {last} (step {saved_step(last)})"
         return "no checkpoint had been written"
 
     def log_window(self, values: torch.Tensor, wall: float) -> None:
@@ -350,28 +287,8 @@ class Trainer:
 
     # -------------------------------------------------------------- checkpoints
     def state(self) -> dict[str, Any]:
-        """Everything needed to continue exactly: weights, optimisers, RNG states, history."""
-        rng = {
-            "torch": torch.get_rng_state(),
-            "latent": self.latent_rng.get_state(),
-            "augment": self.augment_rng.get_state(),
-            "batcher": self.batcher.state_dict(),
-        }
-        if torch.cuda.is_available():
-            rng["cuda"] = torch.cuda.get_rng_state_all()
-        return {
-            "format": FORMAT,
-            "version": __version__,
-            "architecture": self.model.architecture(),
-            "config": self.config.to_dict(),
-            "step": self.step,
-            "train_seconds": self.train_seconds,
-            "model": self.model.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "rng": rng,
-            "history": self.history.to_dict(),
-        }
+        """Everything needed to continue exactly (`checkpoint.training_state`)."""
+        return training_state(self)
 
     def save(self, path: str | Path) -> Path:
         """Write the state atomically; refused (NonFiniteLossError) if a NaN reached the weights before the losses
@@ -384,32 +301,9 @@ class Trainer:
             )
         return save_atomic(self.state(), path)
 
-    @staticmethod
-    def _saved_step(path: Path) -> int | str:
-        try:
-            return int(load_file(path)["step"])
-        except CheckpointError:
-            return "unknown"
-
     def load_state(self, ckpt: dict[str, Any], path: str | Path = "checkpoint") -> None:
-        check_architecture(self.model.architecture(), ckpt["architecture"], path)
-        try:  # a damaged or hand-made state (missing keys, wrong types) is one CheckpointError, not a traceback
-            self.model.load_state_dict(ckpt["model"])
-            self.opt_d.load_state_dict(ckpt["opt_d"])
-            self.opt_g.load_state_dict(ckpt["opt_g"])
-            torch.set_rng_state(ckpt["rng"]["torch"])
-            self.latent_rng.set_state(ckpt["rng"]["latent"])
-            if "augment" in ckpt["rng"]:  # checkpoints from before the invariance term have none
-                self.augment_rng.set_state(ckpt["rng"]["augment"])
-            self.batcher.load_state_dict(ckpt["rng"]["batcher"])
-            if "cuda" in ckpt["rng"] and self.device.type == "cuda":
-                torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
-            self.step = int(ckpt["step"])
-            self.train_seconds = float(ckpt.get("train_seconds", 0.0))
-            self.history = History.from_dict(ckpt["history"])
-        except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as e:
-            why = (str(e).splitlines() or [type(e).__name__])[0]
-            raise CheckpointError(f"{path}: its state does not fit this trainer ({why})") from None
+        """Continue from `ckpt` (`checkpoint.restore_training_state`)."""
+        restore_training_state(self, ckpt, path)
 
     @classmethod
     def resume(

@@ -208,6 +208,21 @@ def test_sigterm_saves_every_seed_then_stops(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_several_seeds_print_one_line_per_evaluation_like_one_seed(capsys) -> None:
+    x, y = tiny_data(128)
+    cfg = _config(steps=6, log_every=2, eval_every=3)
+    MultiSeedTrainer(cfg, [0, 1], x, x[:64], y[:64], progress="lines").train()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["step     3 of 6", "step     6 of 6"]
+    for line in lines:
+        assert ": 2 seeds, median L_I(c1) " in line and " nats, test accuracy " in line and line.endswith(" min")
+    Trainer(cfg, x, x[:64], y[:64], progress="lines").train()
+    single = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in single] == ["step     3 of 6", "step     6 of 6"]
+    assert all("L_I(c1)" in line and "test accuracy" in line for line in single)
+
+
+@pytest.mark.slow
 def test_resume_refuses_seeds_at_different_steps(tmp_path: Path) -> None:
     x, _ = tiny_data(128)
     MultiSeedTrainer(_config(steps=2, ckpt_every=2), [0], x, out_dir=tmp_path, progress=False).train()

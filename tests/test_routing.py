@@ -84,8 +84,8 @@ def test_d_sees_real_and_fake_batches_with_separate_batchnorm_statistics(data) -
 
 def test_objective_adds_the_info_term_only_when_the_phase_has_one(data) -> None:
     t = Trainer(tiny_config(), data, progress=False)
-    assert t._objective({"adv": torch.tensor(2.0), "info": torch.tensor(3.0)}).item() == 5.0  # adv + lambda (-E log Q)
-    assert t._objective({"adv": torch.tensor(2.0)}).item() == 2.0  # e.g. D's phase with the head-only routing
+    assert t.objective({"adv": torch.tensor(2.0), "info": torch.tensor(3.0)}).item() == 5.0  # adv + lambda (-E log Q)
+    assert t.objective({"adv": torch.tensor(2.0)}).item() == 2.0  # e.g. D's phase with the head-only routing
 
 
 def reached(trainer: Trainer, loss: torch.Tensor) -> set[str]:

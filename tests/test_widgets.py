@@ -16,6 +16,7 @@ import torch
 from matplotlib import pyplot as plt
 from PIL import Image
 
+from infogan_edu.history import History
 from infogan_edu.latent import Latent, LatentSpec
 from infogan_edu.metrics import cluster_scores
 from infogan_edu.models import InfoGAN
@@ -32,7 +33,6 @@ from infogan_edu.plots import (
     show_samples,
     traversal_grid,
 )
-from infogan_edu.train import History
 from infogan_edu.widgets import (
     EXPLORER_RANGE,
     TraversalExplorer,

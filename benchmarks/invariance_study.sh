@@ -5,12 +5,28 @@
 # stopped study continues where it was), and a run that finished is reused.
 #
 #   bash benchmarks/invariance_study.sh          # train what is missing
-#   python benchmarks/seed_study.py --runs runs/invariance --json benchmarks/results/invariance-study.json
-#   python benchmarks/seed_study.py --runs runs/plain --json benchmarks/results/invariance-study-plain.json
+#   bash benchmarks/invariance_study.sh score    # score every finished run into benchmarks/results/ (raw JSON and
+#                                                # the printed tables): Q's side per arm, G's side, the summaries
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 RUNS=${RUNS:-runs}
+OUT=benchmarks/results
+if [ "${1:-train}" = score ]; then
+    for arm in invariance plain invariance-shift; do
+        case $arm in invariance) name=invariance-study ;; plain) name=invariance-study-plain ;; *) name=invariance-study-shift ;; esac
+        "$PY" benchmarks/seed_study.py --runs "$RUNS/$arm" --groups 2 4 --json "$OUT/$name.json" > "$OUT/$name.txt"
+    done
+    # G's side: a reference digit reader labels G's images per category; each continuous code's slant and ink
+    "$PY" benchmarks/category_purity.py "$RUNS"/{invariance,plain,invariance-shift}/cpu-s*/checkpoint.pt --effects \
+        --per-category 500 --json "$OUT/invariance-generator-checks.json" > "$OUT/invariance-generator-checks.txt"
+    # every run's own summary.json (command-line overrides, machine, training time), in one file
+    "$PY" -c 'import json, pathlib, sys
+runs = sorted(pathlib.Path(sys.argv[1]).glob("*/cpu-s*/summary.json"))
+print(json.dumps({f"{p.parent.parent.name}/{p.parent.name}": json.loads(p.read_text()) for p in runs}, indent=1))' \
+        "$RUNS" > "$OUT/invariance-study-runs.json"
+    exit 0
+fi
 both_arms() {
     "$PY" benchmarks/seed_study.py --train "$1" --jobs 2 --threads 1 --set lambda_invariance=1 \
         --runs "$RUNS/invariance" --train-only

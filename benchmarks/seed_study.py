@@ -37,13 +37,16 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from infogan_edu.checkpoint import load_file
-from infogan_edu.config import machine_summary
-from infogan_edu.data import load_dataset
-from infogan_edu.metrics import evaluate
-from infogan_edu.multiseed import parse_seeds
-from infogan_edu.pretrained import model_from_checkpoint
-from infogan_edu.selection import CRITERIA, DEFAULT_RULE, label_free_scores, pick
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import git_commit  # noqa: E402
+
+from infogan_edu.checkpoint import load_file  # noqa: E402
+from infogan_edu.config import machine_summary  # noqa: E402
+from infogan_edu.data import load_dataset  # noqa: E402
+from infogan_edu.metrics import evaluate  # noqa: E402
+from infogan_edu.multiseed import parse_seeds  # noqa: E402
+from infogan_edu.pretrained import model_from_checkpoint  # noqa: E402
+from infogan_edu.selection import CRITERIA, DEFAULT_RULE, label_free_scores, pick  # noqa: E402
 
 
 def train_missing(
@@ -188,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(
                 {
                     "machine": machine_summary(),
+                    "commit": git_commit(),
                     "date": time.strftime("%Y-%m-%d"),
                     "command": "python benchmarks/seed_study.py "
                     + " ".join(argv if argv is not None else sys.argv[1:]),

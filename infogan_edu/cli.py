@@ -326,6 +326,7 @@ def _export(args: argparse.Namespace) -> int:
         "command": args.train_command,
         "preset": ckpt["config"]["preset"],
         "seed": ckpt["config"]["seed"],
+        "overrides": _overrides(TrainConfig.from_dict(ckpt["config"])),
         "steps": ckpt["step"],
         "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
         "device": "cpu" if not torch.cuda.is_available() else torch.cuda.get_device_name(),

@@ -1,9 +1,9 @@
 """Which factor does each continuous code take, and what changes when the codes' prior changes? (lesson 05)
 
     OMP_NUM_THREADS=1 python benchmarks/code_ordering.py --set ordering --runs runs/code-ordering \\
-        --json benchmarks/results/code-ordering.json --export cont1 cont4
+        --json infogan_edu/results/code-ordering.json --export cont1 cont4
     OMP_NUM_THREADS=1 python benchmarks/code_ordering.py --set priors --runs runs/code-ordering \\
-        --json benchmarks/results/code-priors.json
+        --json infogan_edu/results/code-priors.json
 
 Every run is the `cpu` preset (seed 0, one thread) trained for 1,500 steps instead of 3,600 (the runs shared two
 CPU cores with other work), with one change:

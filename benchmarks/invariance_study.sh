@@ -5,21 +5,22 @@
 # stopped study continues where it was), and a run that finished is reused.
 #
 #   bash benchmarks/invariance_study.sh          # train what is missing
-#   bash benchmarks/invariance_study.sh score    # score every finished run into benchmarks/results/ (raw JSON and
-#                                                # the printed tables): Q's side per arm, G's side, the summaries
+#   bash benchmarks/invariance_study.sh score    # score every finished run: Q's side per arm, G's side, the runs'
+#                                                # summaries (raw JSON, and the printed tables in benchmarks/results/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 RUNS=${RUNS:-runs}
-OUT=benchmarks/results
+OUT=benchmarks/results  # the printed tables; the raw JSON that lesson 05b reads ships with the package:
+SHIPPED=infogan_edu/results
 if [ "${1:-train}" = score ]; then
     for arm in invariance plain invariance-shift; do
         case $arm in invariance) name=invariance-study ;; plain) name=invariance-study-plain ;; *) name=invariance-study-shift ;; esac
-        "$PY" benchmarks/seed_study.py --runs "$RUNS/$arm" --groups 2 4 --json "$OUT/$name.json" > "$OUT/$name.txt"
+        "$PY" benchmarks/seed_study.py --runs "$RUNS/$arm" --groups 2 4 --json "$SHIPPED/$name.json" > "$OUT/$name.txt"
     done
     # G's side: a reference digit reader labels G's images per category; each continuous code's slant and ink
     "$PY" benchmarks/category_purity.py "$RUNS"/{invariance,plain,invariance-shift}/cpu-s*/checkpoint.pt --effects \
-        --per-category 500 --json "$OUT/invariance-generator-checks.json" > "$OUT/invariance-generator-checks.txt"
+        --per-category 500 --json "$SHIPPED/invariance-generator-checks.json" > "$OUT/invariance-generator-checks.txt"
     # every run's own summary.json (command-line overrides, machine, training time), in one file
     "$PY" -c 'import json, pathlib, sys
 runs = sorted(pathlib.Path(sys.argv[1]).glob("*/cpu-s*/summary.json"))

@@ -1,7 +1,7 @@
 """The seed study: many runs of one preset, every seed reported, and how well label-free criteria choose.
 
     python benchmarks/seed_study.py --train 0-15 --jobs 2 --runs runs/seed-study          # CPU: train, then report
-    python benchmarks/seed_study.py --runs runs/seed-study --json benchmarks/results/seed-study-cpu.json
+    python benchmarks/seed_study.py --runs runs/seed-study --json infogan_edu/results/seed-study-cpu.json
     python benchmarks/seed_study.py --train 0-15 --set lambda_invariance=1 --runs runs/invariance   # an option on
 
 `--set FIELD=VALUE` (repeatable) passes a TrainConfig override to every run it trains, as the CLI's `--set` does;

@@ -1,6 +1,6 @@
 """Where the noise floor of MIG on real Shapes images lies: untrained encoders, and the bootstrap.
 
-    OMP_NUM_THREADS=1 python benchmarks/shapes_baseline.py --encoders 20 --json benchmarks/results/shapes-baseline.json
+    OMP_NUM_THREADS=1 python benchmarks/shapes_baseline.py --encoders 20 --json infogan_edu/results/shapes-baseline.json
 
 Two references for lesson 06's real-image MIGs, scored exactly as `disentanglement.shapes_scores` scores a model
 (10,000 images of seed 0, BatchNorm statistics re-estimated on them, Q as the encoder):

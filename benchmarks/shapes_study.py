@@ -3,7 +3,7 @@ score (lesson 06, notebooks/06_disentanglement_metrics.ipynb).
 
     OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0-2 --runs runs/shapes-study
     OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --runs runs/shapes-study \\
-        --json benchmarks/results/shapes-study.json --export infogan-s0,control-s0
+        --json infogan_edu/results/shapes-study.json --export infogan-s0,control-s0
 
 `--train` trains the runs missing under --runs, one after the other, in this process, with one thread (a run's
 numbers depend on its thread count, so the study fixes it). Both arms use `shapes_config`: the CPU preset's

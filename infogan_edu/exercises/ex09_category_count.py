@@ -8,7 +8,7 @@ r"""Checks for exercise 9 (`exercises/ex09_category_count.ipynb`): predict, then
     compare              prints, per question, the prediction, the outcome and why
 
 The runs are the `cpu` preset on MNIST with c1 uniform over K values, 2,000 steps each, seed 0, one thread; their raw
-output (command, machine, date) is `benchmarks/results/category-count-cpu-k{5,10,20}.json` and the summary
+output (command, machine, date) is `infogan_edu/results/category-count-cpu-k{5,10,20}.json` and the summary
 `benchmarks/results/category-count.md`.
 """
 
@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from ..results import FOLDER
 from ._checks import CheckResult, _finish, _Mismatch
 
 KS = (5, 10, 20)
-RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+RESULTS = FOLDER  # the measured runs, shipped with the package
 STUB = "Exercise 9: write your answer here"
 
 # question -> (the question, its options)
@@ -113,7 +114,7 @@ def load_results(predictions: dict[str, Any], folder: Path | str | None = None) 
         path = folder / f"category-count-cpu-k{k}.json"
         if not path.is_file():
             raise FileNotFoundError(
-                f"{path} is missing: these results ship with the repository (run the notebook from a clone), or "
+                f"{path} is missing: these results ship with the package (reinstall it), or "
                 f"recompute them with `OMP_NUM_THREADS=1 python benchmarks/category_count.py --ks {k} --steps 2000 "
                 f"--json {path}` (a few CPU minutes)"
             )

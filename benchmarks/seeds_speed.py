@@ -4,7 +4,7 @@
     python benchmarks/seeds_speed.py --k 1 2 4 8 16 32 64   # GPU: the paper preset (full width)
     python benchmarks/seeds_speed.py --quick         # a few steps of a tiny model: checks that the script runs
 
-The first row is the plain `Trainer` with its fast path (channels-last, and on CUDA bf16 and fused Adam); the
+The first row is the plain `Trainer` with its fast path (channels-last; bf16 and fused Adam only when asked for); the
 others are one `MultiSeedTrainer` each. Each row trains `--warmup` steps untimed, then `--steps` timed steps, on
 random uint8 images of MNIST's shape (speed does not depend on the pixels). images/s counts every seed's images:
 K x batch x steps / seconds. Run it alone on the machine: anything else running changes the numbers.

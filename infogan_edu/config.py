@@ -94,7 +94,7 @@ class TrainConfig:
     log_every: int = 50  # history and progress bar are fetched from the device this often
     eval_every: int = 500  # test accuracy every N steps (needs test data)
     ckpt_every: int = 1000
-    # ---- the fast path (None: on for CUDA, off for CPU; `compile` None: off, see resolve_fast_path) ----
+    # ---- the fast path (None: the measured default for the device, see resolve_fast_path) ----
     channels_last: bool | None = None
     bf16: bool | None = None
     compile: bool | None = None
@@ -285,12 +285,16 @@ def select_preset(**overrides: object) -> TrainConfig:
 
 
 def resolve_fast_path(config: TrainConfig, device: torch.device) -> dict[str, bool]:
-    """The fast-path switches with `None` resolved: on for CUDA, off for CPU, except `compile`, off everywhere.
+    """The fast-path switches with `None` resolved, as an H200 measured them (benchmarks/results/gpu-speed.md):
 
-    `compile` stays opt-in because of what an H200 measured (benchmarks/results/gpu-speed.md): the default mode
-    gave no speed-up, max-autotune spent minutes compiling, and only CUDA graphs (`compile_mode="reduce-overhead"`,
-    the default mode when compile is on) cut the step time, on a path whose accuracy has not been measured.
+    - `channels_last`: on for CUDA (the fastest eager stage), off for CPU (the `cpu` preset turns it on itself);
+    - `bf16` and `fused_adam`: off everywhere. Each measured slower than the stage before it (11.92 and 13.89
+      ms/step against 8.65), within the run-to-run noise of eager steps (the same stage gave 8.65 and 12.74 ms in
+      two runs): no gain was measured, and fp32 with the plain Adam is the simpler and exact path;
+    - `compile`: off everywhere, although CUDA graphs (`compile_mode="reduce-overhead"`, the mode used when compile
+      is on) halved the step (6.26 against 12.74 ms in one run): the accuracy of compiled runs has not been measured
+      yet, compiling takes about 13 s per run, and it needs a working Triton. Turn it on with `compile=True`.
     """
     on_cuda = device.type == "cuda"
-    auto = {"channels_last": on_cuda, "bf16": on_cuda, "compile": False, "fused_adam": on_cuda}
+    auto = {"channels_last": on_cuda, "bf16": False, "compile": False, "fused_adam": False}
     return {name: (on if getattr(config, name) is None else bool(getattr(config, name))) for name, on in auto.items()}

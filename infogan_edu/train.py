@@ -313,7 +313,7 @@ class Trainer:
         test_images: np.ndarray | torch.Tensor | None = None,
         test_labels: np.ndarray | None = None,
         out_dir: str | Path | None = None,
-        progress: bool = True,
+        progress: Progress = True,
         **overrides: object,
     ) -> Trainer:
         """Rebuild a trainer from a checkpoint (config, weights, optimisers, RNG) to continue it."""

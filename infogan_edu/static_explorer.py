@@ -12,7 +12,7 @@ HTML whose controls only choose which stored picture to show:
   training range [-1, 1], which is where the model draws well (the live explorer goes to +-2 and
   shows it fall apart; a static page is for the part that works);
 * the noise: a few seeds, each giving `grid` x `grid` noise vectors drawn by
-  :func:`~infogan_edu.widgets.noise_for_seed`, the same z as the live explorer's `grid` x `grid`
+  :func:`~infogan_edu.frames.noise_for_seed`, the same z as the live explorer's `grid` x `grid`
   picture for that seed.
 
 A frame is the `grid` x `grid` picture made by :func:`~infogan_edu.plots.images_to_grid` (the same
@@ -57,9 +57,9 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
+from .frames import cpu_render_settings, latent_for_codes, noise_for_seed
 from .latent import Latent, LatentSpec
 from .plots import format_value, generate, images_to_grid
-from .widgets import cpu_render_settings, latent_for_codes, noise_for_seed
 
 __all__ = ["DEFAULT_SEEDS", "DEFAULT_VALUES", "StaticExplorer", "static_explorer"]
 

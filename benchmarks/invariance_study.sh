@@ -7,6 +7,7 @@
 #   bash benchmarks/invariance_study.sh          # train what is missing
 #   bash benchmarks/invariance_study.sh score    # score every finished run: Q's side per arm, G's side, the runs'
 #                                                # summaries (raw JSON, and the printed tables in benchmarks/results/)
+#   bash benchmarks/invariance_study.sh ship     # export the run with the term that the label-free rule picks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -26,6 +27,18 @@ if [ "${1:-train}" = score ]; then
 runs = sorted(pathlib.Path(sys.argv[1]).glob("*/cpu-s*/summary.json"))
 print(json.dumps({f"{p.parent.parent.name}/{p.parent.name}": json.loads(p.read_text()) for p in runs}, indent=1))' \
         "$RUNS" > "$OUT/invariance-study-runs.json"
+    exit 0
+fi
+if [ "${1:-train}" = ship ]; then
+    # the shipped model: among the runs with the term, the one the default label-free rule (agreement, computed
+    # by `score` from the runs' partitions of the unlabelled test images) ranks first; labels play no part
+    seed=$("$PY" -c 'import json, sys
+from infogan_edu.selection import DEFAULT_RULE
+runs = json.load(open(sys.argv[1]))["runs"]
+print(max(runs, key=lambda r: r[DEFAULT_RULE])["seed"])' "$SHIPPED/invariance-study.json")
+    "$PY" -m infogan_edu export "$RUNS/invariance/cpu-s$seed/checkpoint.pt" \
+        --out infogan_edu/checkpoints/mnist_cpu_invariance.pt --train-command "OMP_NUM_THREADS=1 python -m infogan_edu \
+train --preset cpu --seed $seed --out runs/invariance/cpu-s$seed --no-progress --set lambda_invariance=1"
     exit 0
 fi
 both_arms() {

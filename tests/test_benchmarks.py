@@ -101,6 +101,15 @@ def test_invariance_cost_runs_tiny(tmp_path: Path) -> None:
     assert raw["ratio"] > 0 and len(raw["blocks_ms_per_step"]["plain"]) == 2
 
 
+def test_invariance_report_lists_every_seed_of_the_raw_json() -> None:
+    text = run("benchmarks/invariance_report.py")
+    study = json.loads((ROOT / "infogan_edu" / "results" / "invariance-study.json").read_text())
+    table = text.split("## Every seed")[1].split("\n\n")[1].splitlines()[2:]  # the rows below the header
+    assert len(table) >= len(study["runs"]) and "| with the term |" in text
+    for r in study["runs"]:
+        assert f"| {r['seed']} |" in text and f"{r['accuracy']:.3f}" in text
+
+
 @pytest.mark.slow
 def test_shapes_baseline_runs_tiny(tmp_path: Path) -> None:
     out = tmp_path / "baseline.json"

@@ -5,10 +5,10 @@
 
 Trains a small supervised digit classifier on the MNIST training set (an MLP, 784-512-10, fixed seed). It is the
 reference that labels G's samples, and its mistakes count against G, so its own test accuracy is printed. Then, per
-checkpoint: Q's test accuracy on real digits, G's category purity (`metrics.generated_category_purity`: how often
+checkpoint: Q's test accuracy on real digits, G's category purity (`generated.generated_category_purity`: how often
 each value of c1 draws one digit, Hungarian-matched) and how often Q reads c1 back from G's samples. With
 `--effects`, also what each continuous code does to the slant and the ink of G's digits (lesson 04's measure,
-`metrics.continuous_code_effects`: the change from -1 to +1 in units of the property's spread), so that a run that
+`generated.continuous_code_effects`: the change from -1 to +1 in units of the property's spread), so that a run that
 gains digit categories by losing its slant or width code shows it. `--json` writes every number with the command,
 commit, machine and date.
 """
@@ -26,12 +26,12 @@ from _record import write_json  # noqa: E402
 
 from infogan_edu.checkpoint import load_file  # noqa: E402
 from infogan_edu.data import load_mnist, to_float_images  # noqa: E402
-from infogan_edu.metrics import (  # noqa: E402
+from infogan_edu.generated import (  # noqa: E402
     continuous_code_effects,
-    evaluate,
     generated_category_purity,
     train_digit_classifier,
 )
+from infogan_edu.metrics import evaluate  # noqa: E402
 from infogan_edu.pretrained import model_from_checkpoint  # noqa: E402
 
 

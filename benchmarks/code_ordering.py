@@ -44,9 +44,10 @@ import torch
 from infogan_edu.checkpoint import export_weights, load_file
 from infogan_edu.config import get_preset, machine_summary
 from infogan_edu.data import load_dataset
+from infogan_edu.generated import continuous_code_effects
 from infogan_edu.latent import Latent, LatentSpec, gaussian_log_density
 from infogan_edu.losses import LOG_STD_MAX, LOG_STD_MIN
-from infogan_edu.metrics import continuous_code_effects, evaluate
+from infogan_edu.metrics import evaluate
 from infogan_edu.models import evaluating
 from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint
 from infogan_edu.reparam import normal_to_uniform

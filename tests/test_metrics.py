@@ -124,7 +124,7 @@ def _bar(width: int, lean: float) -> torch.Tensor:
 
 
 def test_slant_and_ink_read_lean_and_thickness() -> None:
-    from infogan_edu.metrics import slant_and_ink
+    from infogan_edu.generated import slant_and_ink
 
     upright, right, left, thick = _bar(2, 0.0), _bar(2, 0.4), _bar(2, -0.4), _bar(5, 0.0)
     s, ink = slant_and_ink(torch.cat([upright, right, left, thick]))
@@ -133,7 +133,7 @@ def test_slant_and_ink_read_lean_and_thickness() -> None:
 
 
 def test_continuous_code_effects_finds_a_planted_effect() -> None:
-    from infogan_edu.metrics import continuous_code_effects
+    from infogan_edu.generated import continuous_code_effects
 
     spec = LatentSpec(noise=4, categorical=(10,), continuous=2)
 
@@ -175,7 +175,7 @@ class _CategoryPainter(torch.nn.Module):
 
 
 def test_generated_category_purity_finds_a_category_that_draws_another_ones_digit() -> None:
-    from infogan_edu.metrics import generated_category_purity
+    from infogan_edu.generated import generated_category_purity
 
     spec = LatentSpec(noise=4, categorical=(10,), continuous=1)
     model = InfoGAN(spec, width=0.125)
@@ -203,7 +203,7 @@ def test_generated_category_purity_finds_a_category_that_draws_another_ones_digi
 
 
 def test_train_digit_classifier_learns_a_separable_set_and_leaves_the_callers_rng_alone() -> None:
-    from infogan_edu.metrics import train_digit_classifier
+    from infogan_edu.generated import train_digit_classifier
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, size=400)
@@ -244,8 +244,8 @@ class _PaintsItsCategory(torch.nn.Module):
 
 
 def test_sweep_digits_counts_kept_digits_and_collapse() -> None:
+    from infogan_edu.generated import sweep_digits
     from infogan_edu.latent import LatentSpec
-    from infogan_edu.metrics import sweep_digits
 
     spec = LatentSpec(noise=4, categorical=(10,), continuous=2)
     g = _PaintsItsCategory(spec)

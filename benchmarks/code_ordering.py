@@ -6,7 +6,8 @@
         --json infogan_edu/results/code-priors.json
 
 Every run is the `cpu` preset (seed 0, one thread) trained for 1,500 steps instead of 3,600 (the runs shared two
-CPU cores with other work), with one change:
+CPU cores with other work), with one change. `--seeds 0 1 2 --steps 3600` repeats each run with those seeds at the
+preset's length (runs named cont1-s0, ...):
 
 - `--set ordering`: 1, 2 or 4 continuous codes, each ~ Unif(-1, 1) (runs cont1, cont2, cont4);
 - `--set priors`: two continuous codes drawn from another prior (runs copula2, normal2):
@@ -124,10 +125,10 @@ def code_report(model: torch.nn.Module, prior: str, n_effect: int = 1000, n_info
     return out
 
 
-def train_or_load(name: str, n_cont: int, prior: str, runs: Path, data: tuple, steps: int) -> dict:
+def train_or_load(name: str, n_cont: int, prior: str, runs: Path, data: tuple, steps: int, seed: int = 0) -> dict:
     x_train, x_test, y_test = data
     path = runs / name / "checkpoint.pt"
-    config = get_preset("cpu", continuous=n_cont, seed=0, steps=steps, eval_every=steps)
+    config = get_preset("cpu", continuous=n_cont, seed=seed, steps=steps, eval_every=steps)
     if not path.exists():
         trainer = Trainer(config, x_train, x_test, y_test, out_dir=runs / name, progress=False)
         trainer.spec = prior_spec(trainer.spec, prior)  # the training loop draws its latents from this prior
@@ -145,26 +146,31 @@ def main() -> int:
     p.add_argument("--only", nargs="*", default=None, help="these runs of the set, not all")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--steps", type=int, default=STEPS, help="training steps of every run")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0],
+                   help="seeds of every run (default 0; with any other list, each run is named <run>-s<seed>)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     x_train, _ = load_dataset("mnist", "train")
     x_test, y_test = load_dataset("mnist", "test")
     results = []
-    for name, (n_cont, prior) in SETS[args.set].items():
-        if args.only is not None and name not in args.only:
+    several = args.seeds != [0]
+    todo = [(setting, seed) for setting in SETS[args.set].items() for seed in args.seeds]
+    for (base, (n_cont, prior)), seed in todo:
+        if args.only is not None and base not in args.only:
             continue
-        ckpt = train_or_load(name, n_cont, prior, args.runs, (x_train, x_test, y_test), args.steps)
+        name = f"{base}-s{seed}" if several else base
+        ckpt = train_or_load(name, n_cont, prior, args.runs, (x_train, x_test, y_test), args.steps, seed)
         model, seconds = model_from_checkpoint(ckpt), float(ckpt["train_seconds"])
         li = ckpt["history"]["li_cat"][-1]
         acc = evaluate(model, x_test, y_test).accuracy
         codes = code_report(model, prior)
-        results.append({"run": name, "continuous": n_cont, "prior": prior, "steps": int(ckpt["step"]),
+        results.append({"run": name, "seed": seed, "continuous": n_cont, "prior": prior, "steps": int(ckpt["step"]),
                         "accuracy": acc, "li_cat_final": li,
                         "train_seconds": round(seconds, 1), "codes": codes})
         if name in args.export:
             cmd = f"OMP_NUM_THREADS=1 python benchmarks/code_ordering.py --set {args.set} --steps {args.steps}"
             meta = export_weights(ckpt, CHECKPOINT_DIR / f"mnist_cpu_{name}.pt", {
-                "command": cmd, "preset": "cpu", "overrides": {"continuous": n_cont}, "prior": prior, "seed": 0,
+                "command": cmd, "preset": "cpu", "overrides": {"continuous": n_cont}, "prior": prior, "seed": seed,
                 "steps": ckpt["step"], "train_seconds": round(seconds, 1), "device": "cpu",
                 "test_accuracy": round(acc, 4), "li_cat_final": round(li, 4),
                 "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,

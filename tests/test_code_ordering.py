@@ -1,6 +1,7 @@
 """benchmarks/code_ordering.py: its two other priors, against closed forms, and a tiny run of the script."""
 
 import importlib.util
+import json
 import math
 import os
 import subprocess
@@ -52,3 +53,11 @@ def test_code_ordering_runs_tiny(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "| copula2 | copula |" in out.stdout and (tmp_path / "r.json").exists()
+    several = subprocess.run(  # several seeds: one run per seed, named by it
+        [sys.executable, "benchmarks/code_ordering.py", "--set", "priors", "--only", "normal2", "--steps", "2",
+         "--seeds", "1", "2", "--runs", str(tmp_path), "--json", str(tmp_path / "s.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env,
+    )
+    assert several.returncode == 0, several.stderr[-3000:]
+    runs = json.loads((tmp_path / "s.json").read_text())["runs"]
+    assert [(r["run"], r["seed"]) for r in runs] == [("normal2-s1", 1), ("normal2-s2", 2)]

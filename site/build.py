@@ -60,12 +60,17 @@ def notebook_summary(path: Path) -> dict:
 
 
 def cpu_minutes(path: Path = TIMES) -> dict[str, str]:
-    """notebook stem -> CPU minutes, from the first column pair of the results table."""
-    out = {}
+    """notebook stem -> CPU minutes, from the results table's first column whose header names CPU minutes."""
+    out: dict[str, str] = {}
+    column = None
     for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 2 and re.fullmatch(r"\d\d_\w+", cells[0]) and re.match(r"\d", cells[1]):
-            out[cells[0]] = cells[1].split()[0]
+        if column is None:
+            column = next((i for i, c in enumerate(cells) if "CPU min" in c), None) if line.startswith("|") else None
+            continue
+        stem = re.fullmatch(r"\d\d[a-z]?_\w+|appendix_[a-z]_\w+", cells[0])
+        if stem and len(cells) > column and re.match(r"\d", cells[column]):
+            out[cells[0]] = cells[column].split()[0]
     return out
 
 

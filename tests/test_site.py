@@ -75,6 +75,10 @@ def test_cpu_minutes_come_from_the_results_table(tmp_path: Path) -> None:
     table.write_text("| notebook | CPU minutes | what |\n|---|---|---|\n| 00_setup | 0.2 | |\n"
                      "| 01_vanilla_gan | 3.6 (216 s) | long |\n| total | 9 | |\n")
     assert builder.cpu_minutes(table) == {"00_setup": "0.2", "01_vanilla_gan": "3.6"}
+    # the column is found by its header, not by its place: here the wall seconds come first
+    table.write_text("| notebook | wall, s | kernel: CPU min / wall min, threads |\n|---|---|---|\n"
+                     "| 05b_a_lesson | 61.0 | 1.1 / 1.0, 1 |\n| appendix_b_presets | 2.0 | 0.0 / 0.0, 1 |\n")
+    assert builder.cpu_minutes(table) == {"05b_a_lesson": "1.1", "appendix_b_presets": "0.0"}
     real = builder.cpu_minutes()  # the repository's own table names every lesson measured so far
     assert {"00_setup", "01_vanilla_gan", "02_mutual_information", "03_infogan_mnist", "04_full_training"} <= set(real)
 

@@ -19,8 +19,14 @@ ARMS = {  # arm (folder of runs) -> its raw JSON
     "plain": "invariance-study-plain",
     "invariance": "invariance-study",
     "invariance-shift": "invariance-study-shift",
+    "invariance-shift-rotate": "invariance-study-shift-rotate",
 }
-LABELS = {"plain": "without the term", "invariance": "with the term", "invariance-shift": "shifts only"}
+LABELS = {
+    "plain": "without the term",
+    "invariance": "with the term",
+    "invariance-shift": "shifts only",
+    "invariance-shift-rotate": "shifts and rotations",
+}
 
 
 def clean(effects: dict, moves: str, still: str) -> bool:

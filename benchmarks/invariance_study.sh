@@ -15,13 +15,18 @@ RUNS=${RUNS:-runs}
 OUT=benchmarks/results  # the printed tables; the raw JSON that lesson 05b reads ships with the package:
 SHIPPED=infogan_edu/results
 if [ "${1:-train}" = score ]; then
-    for arm in invariance plain invariance-shift; do
-        case $arm in invariance) name=invariance-study ;; plain) name=invariance-study-plain ;; *) name=invariance-study-shift ;; esac
+    for arm in invariance plain invariance-shift invariance-shift-rotate; do
+        if [ ! -d "$RUNS/$arm" ]; then continue; fi
+        name=invariance-study${arm#invariance}
+        if [ "$arm" = plain ]; then name=invariance-study-plain; fi
         "$PY" benchmarks/seed_study.py --runs "$RUNS/$arm" --groups 2 4 --json "$SHIPPED/$name.json" > "$OUT/$name.txt"
     done
     # G's side: a reference digit reader labels G's images per category; each continuous code's slant and ink
-    "$PY" benchmarks/category_purity.py "$RUNS"/{invariance,plain,invariance-shift}/cpu-s*/checkpoint.pt --effects \
-        --per-category 500 --json "$SHIPPED/invariance-generator-checks.json" > "$OUT/invariance-generator-checks.txt"
+    finished=$(for f in "$RUNS"/invariance*/cpu-s*/summary.json "$RUNS"/plain/cpu-s*/summary.json; do
+        if [ -e "$f" ]; then echo "${f%summary.json}checkpoint.pt"; fi; done)
+    # shellcheck disable=SC2086  # one argument per finished run
+    "$PY" benchmarks/category_purity.py $finished --effects --per-category 500 \
+        --json "$SHIPPED/invariance-generator-checks.json" > "$OUT/invariance-generator-checks.txt"
     # every run's own summary.json (command-line overrides, machine, training time), in one file
     "$PY" -c 'import json, pathlib, sys
 runs = sorted(pathlib.Path(sys.argv[1]).glob("*/cpu-s*/summary.json"))
@@ -52,3 +57,6 @@ both_arms 4-7
     --set invariance_parts=shift --runs "$RUNS/invariance-shift" --train-only
 both_arms 8-11
 both_arms 12-15
+# which part of T costs the clean stroke-width code: the same four seeds without the scaling
+"$PY" benchmarks/seed_study.py --train 0-3 --jobs 2 --threads 1 --set lambda_invariance=1 \
+    --set invariance_parts=shift,rotate --runs "$RUNS/invariance-shift-rotate" --train-only

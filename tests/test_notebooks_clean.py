@@ -16,11 +16,16 @@ def test_there_are_notebooks() -> None:
 
 
 def test_lessons_are_numbered_in_order() -> None:
-    # lessons are NN_name.ipynb, numbered from 00 without gaps; appendices are appendix_<letter>_name.ipynb
+    # lessons are NN_name.ipynb, numbered from 00 without gaps; a short companion of lesson NN is NNb_name.ipynb,
+    # sorted right after it; appendices are appendix_<letter>_name.ipynb
     names = [p.name for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
     assert all(n[:2].isdigit() or n.startswith("appendix_") for n in names), names
-    lessons = [n for n in names if n[:2].isdigit()]
+    lessons = [n for n in names if n[:2].isdigit() and n[2] == "_"]
     assert [name[:2] for name in lessons] == [f"{i:02d}" for i in range(len(lessons))]
+    companions = [n for n in names if n[:2].isdigit() and n[2] != "_"]
+    for name in companions:
+        assert name[2].isalpha() and name[3] == "_", name
+        assert names.index(name) == names.index(next(m for m in lessons if m[:2] == name[:2])) + 1, names
 
 
 @pytest.mark.parametrize("path", STORED, ids=lambda p: str(p.relative_to(ROOT)))

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from infogan_edu.data import find_dataset
@@ -99,6 +100,30 @@ def test_invariance_cost_runs_tiny(tmp_path: Path) -> None:
     assert "| plain |" in text and "| invariance |" in text and "ratio invariance / plain" in text
     raw = json.loads(out.read_text())
     assert raw["ratio"] > 0 and len(raw["blocks_ms_per_step"]["plain"]) == 2
+
+
+def test_majority_vote_lets_two_categories_claim_one_digit() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("shortcuts", ROOT / "benchmarks" / "evaluation_shortcuts.py")
+    shortcuts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shortcuts)
+    vote = shortcuts.majority_vote_accuracy
+    # by hand: category 0 holds digits 0, 0 (2 right), category 1 holds 0, 1, 1 (2 right): 4 of 5
+    assert vote(np.array([0, 0, 1, 1, 1]), np.array([0, 0, 0, 1, 1])) == pytest.approx(0.8)
+    # two categories both read as the digit 3: 1.0 by majority vote, 0.5 under a one-to-one matching
+    assert vote(np.array([0, 0, 1, 1]), np.array([3, 3, 3, 3])) == 1.0
+
+
+@needs_mnist
+def test_evaluation_shortcuts_runs_on_a_study(tmp_path: Path) -> None:
+    out = tmp_path / "shortcuts.json"
+    text = run("benchmarks/evaluation_shortcuts.py", "--study", "infogan_edu/results/invariance-study-plain.json",
+               "--json", str(out))
+    raw = json.loads(out.read_text())
+    assert "| summary | accuracy |" in text and raw["summary"]["runs"] == len(raw["runs"]) >= 2
+    for r in raw["runs"]:
+        assert r["majority_vote"] >= r["reported"] and r["best_step"] >= r["last_step"]
 
 
 def test_invariance_report_lists_every_seed_of_the_raw_json() -> None:

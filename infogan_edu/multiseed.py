@@ -271,7 +271,8 @@ class MultiSeedTrainer:
 
     @property
     def train_seconds(self) -> float:
-        return self.trainers[0].train_seconds
+        """Training time so far: the seeds still training share it (a seed stopped by a NaN keeps its own)."""
+        return max(t.train_seconds for t in self.trainers)
 
     @train_seconds.setter
     def train_seconds(self, seconds: float) -> None:

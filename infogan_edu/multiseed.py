@@ -288,6 +288,8 @@ class MultiSeedTrainer:
         live = self.live()
         if not live:
             return "every seed stopped"
+        if not live[0].history.step:
+            return f"{len(live)} seeds, no logging window yet"
         parts = [f"{len(live)} seeds", f"median L_I(c1) {np.median([t.history.li_cat[-1] for t in live]):.3f} nats"]
         scored = [t.history.accuracy[-1] for t in live if t.history.eval_step and t.history.eval_step[-1] == self.step]
         if scored:

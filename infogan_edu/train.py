@@ -227,6 +227,8 @@ class Trainer:
     def report(self) -> str:
         """The last logging window's losses and L_I, and the test accuracy if it was scored at this step."""
         h = self.history
+        if not h.step:
+            return "no logging window yet"
         parts = [f"D loss {h.loss_d[-1]:.3f}", f"G loss {h.loss_g[-1]:.3f}"]
         if self.config.lambda_cat > 0:  # with lambda_cat = 0 nothing trains Q's categorical output
             parts.append(f"L_I(c1) {h.li_cat[-1]:.3f} nats")

@@ -220,6 +220,9 @@ def test_several_seeds_print_one_line_per_evaluation_like_one_seed(capsys) -> No
     single = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in single] == ["step     3 of 6", "step     6 of 6"]
     assert all("L_I(c1)" in line and "test accuracy" in line for line in single)
+    # an evaluation before the first logging window says so instead of failing
+    Trainer(cfg.replace(log_every=5, eval_every=2, steps=4), x, progress="lines").train()
+    assert capsys.readouterr().out.startswith("step     2 of 4: no logging window yet")
 
 
 @pytest.mark.slow

@@ -27,7 +27,8 @@ For every run, after training, on the generator and Q in eval mode (BatchNorm ru
   on 5,000 samples of the run's prior, in nats (H = ln 2 for Unif(-1, 1), 1/2 ln(2 pi e / 3) for N(0, 1/3)).
 
 `--export NAME...` writes fp16 copies of those runs to infogan_edu/checkpoints/mnist_cpu_<NAME>.pt with a JSON of
-SHA-256 and provenance. Runs already trained under --runs are reused.
+SHA-256 and provenance. Runs already trained under --runs are reused; a run stopped part-way (Ctrl-C, SIGTERM: it
+saves a checkpoint) is resumed.
 """
 
 from __future__ import annotations
@@ -129,11 +130,15 @@ def train_or_load(name: str, n_cont: int, prior: str, runs: Path, data: tuple, s
     x_train, x_test, y_test = data
     path = runs / name / "checkpoint.pt"
     config = get_preset("cpu", continuous=n_cont, seed=seed, steps=steps, eval_every=steps)
-    if not path.exists():
-        trainer = Trainer(config, x_train, x_test, y_test, out_dir=runs / name, progress=False)
+    saved = load_file(path) if path.exists() else None
+    if saved is None or saved["step"] < steps:  # missing, or stopped part-way (it saved a checkpoint): go on
+        if saved is None:
+            trainer = Trainer(config, x_train, x_test, y_test, out_dir=runs / name, progress=False)
+        else:
+            trainer = Trainer.resume(path, x_train, x_test, y_test, progress=False)
         trainer.spec = prior_spec(trainer.spec, prior)  # the training loop draws its latents from this prior
         trainer.train()
-        print(f"trained {name} in {trainer.train_seconds:.0f} s", file=sys.stderr)
+        print(f"trained {name} to step {trainer.step} in {trainer.train_seconds:.0f} s", file=sys.stderr)
     return load_file(path)
 
 

@@ -61,3 +61,10 @@ def test_code_ordering_runs_tiny(tmp_path: Path) -> None:
     assert several.returncode == 0, several.stderr[-3000:]
     runs = json.loads((tmp_path / "s.json").read_text())["runs"]
     assert [(r["run"], r["seed"]) for r in runs] == [("normal2-s1", 1), ("normal2-s2", 2)]
+    longer = subprocess.run(  # a run shorter than asked for (stopped part-way) is resumed, not reused as it is
+        [sys.executable, "benchmarks/code_ordering.py", "--set", "priors", "--only", "normal2", "--steps", "3",
+         "--seeds", "1", "--runs", str(tmp_path), "--json", str(tmp_path / "l.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env,
+    )
+    assert longer.returncode == 0, longer.stderr[-3000:]
+    assert json.loads((tmp_path / "l.json").read_text())["runs"][0]["steps"] == 3

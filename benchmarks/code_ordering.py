@@ -135,7 +135,7 @@ def train_or_load(name: str, n_cont: int, prior: str, runs: Path, data: tuple, s
         if saved is None:
             trainer = Trainer(config, x_train, x_test, y_test, out_dir=runs / name, progress=False)
         else:
-            trainer = Trainer.resume(path, x_train, x_test, y_test, progress=False)
+            trainer = Trainer.resume(path, x_train, x_test, y_test, progress=False, steps=steps)
         trainer.spec = prior_spec(trainer.spec, prior)  # the training loop draws its latents from this prior
         trainer.train()
         print(f"trained {name} to step {trainer.step} in {trainer.train_seconds:.0f} s", file=sys.stderr)

@@ -25,11 +25,12 @@ import time
 
 import torch
 
+from infogan_edu.frames import cpu_render_settings
 from infogan_edu.latent import LatentSpec
 from infogan_edu.models import InfoGAN
 from infogan_edu.plots import generate, grid_png
 from infogan_edu.pretrained import available_pretrained, load_pretrained
-from infogan_edu.widgets import TraversalExplorer, cpu_render_settings
+from infogan_edu.widgets import TraversalExplorer
 
 
 def build_model(seed: int) -> tuple[InfoGAN, str]:

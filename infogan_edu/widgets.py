@@ -7,7 +7,7 @@ range [-1, 1], as in the paper's Figure 2), a noise seed and a grid size. The pi
 n x n samples that all share the codes shown and differ only in the noise z, so a code's effect is
 visible on many digits at once.
 
-The widget is a thin layer over plain functions that work without a browser (module `frames`, re-exported here):
+The widget is a thin layer over plain functions that work without a browser (module `frames`):
 
     codes ──check_codes──> codes ──latent_for_codes(z)──> Latent ──generate──> images ──grid_png──> PNG
 
@@ -30,31 +30,19 @@ from contextlib import contextmanager, nullcontext
 import ipywidgets as widgets
 import torch
 
-from .frames import (  # re-exported: the explorer's plain functions live in `frames`
+from .frames import (
     EXPLORER_RANGE,
     Codes,
     check_codes,
     cpu_render_settings,
-    default_codes,
     format_codes,
     latent_for_codes,
     noise_for_seed,
-    render_codes,
 )
 from .latent import CONTINUOUS_HIGH, CONTINUOUS_LOW, Latent, LatentSpec
 from .plots import format_value, generate, grid_png, module_device
 
-__all__ = [
-    "EXPLORER_RANGE",
-    "TraversalExplorer",
-    "check_codes",
-    "cpu_render_settings",
-    "default_codes",
-    "format_codes",
-    "latent_for_codes",
-    "noise_for_seed",
-    "render_codes",
-]
+__all__ = ["TraversalExplorer"]  # the plain functions it draws with are in `frames`
 
 def _row_label(text: str) -> widgets.HTML:
     """A label lined up with the sliders' own descriptions (for controls drawn without one)."""

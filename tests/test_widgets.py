@@ -16,6 +16,15 @@ import torch
 from matplotlib import pyplot as plt
 from PIL import Image
 
+from infogan_edu.frames import (
+    EXPLORER_RANGE,
+    check_codes,
+    default_codes,
+    format_codes,
+    latent_for_codes,
+    noise_for_seed,
+    render_codes,
+)
 from infogan_edu.history import History
 from infogan_edu.latent import Latent, LatentSpec
 from infogan_edu.metrics import cluster_scores
@@ -33,16 +42,7 @@ from infogan_edu.plots import (
     show_samples,
     traversal_grid,
 )
-from infogan_edu.widgets import (
-    EXPLORER_RANGE,
-    TraversalExplorer,
-    check_codes,
-    default_codes,
-    format_codes,
-    latent_for_codes,
-    noise_for_seed,
-    render_codes,
-)
+from infogan_edu.widgets import TraversalExplorer
 
 SPEC = LatentSpec(62, (10,), 2)  # the paper's MNIST codes: c1 ~ Cat(10), c2, c3 ~ Unif(-1, 1)
 

@@ -252,14 +252,27 @@ def pick_device(requested: str = "auto") -> torch.device:
     return dev
 
 
-def machine_summary() -> str:
-    """The device a run used, in words, for result tables: the GPU's name, or the CPU and its threads."""
+def _cpu_model() -> str:
+    """The CPU's model name where the system tells it (Linux's /proc/cpuinfo), else its architecture."""
     import platform
 
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name") and ":" in line:
+                    return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()} CPU"
+
+
+def machine_summary() -> str:
+    """The device a run used, in words, for result tables: the GPU's name, or the CPU model and its threads (two
+    CPUs can round the same float sums differently, so a CPU run's numbers belong to its CPU)."""
     if torch.cuda.is_available():
         return torch.cuda.get_device_name()
     threads = torch.get_num_threads()
-    return f"{platform.processor() or platform.machine()} CPU, {threads} thread{'s' if threads != 1 else ''}"
+    return f"{_cpu_model()}, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def lambda0_control(config: TrainConfig) -> TrainConfig:

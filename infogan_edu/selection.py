@@ -24,6 +24,16 @@ Each criterion is "higher is better":
 
 How well each criterion predicts accuracy, and how often its pick is near the best seed, is measured by
 `benchmarks/seed_study.py` (results in benchmarks/results/seed-study-cpu.md).
+
+Continuous codes have no partition to compare, so for them agreement compares *encodings*: runs r and s read the
+same unlabelled images, Q_r's code means e_r (N, D_r) and Q_s's e_s (N, D_s), and their similarity is UDR's (Duan
+et al. 2020) without its weighting: the matrix of absolute Spearman correlations |rho| between every dimension of
+e_r and every dimension of e_s, each row's and each column's largest entry, averaged
+
+    sim(r, s) = 1/2 [ 1/D_r sum_i max_j |rho_ij| + 1/D_s sum_j max_i |rho_ij| ].
+
+It is 1 when the two runs' codes are the same factors in any order, sign or monotone scale, and near 0 for
+unrelated codes. `encoding_agreement_matrix` fills the (R, R) matrix that `agreement` and `pick` read.
 """
 
 from __future__ import annotations
@@ -45,6 +55,8 @@ __all__ = [
     "balance",
     "confidence",
     "CRITERIA",
+    "encoding_agreement_matrix",
+    "encoding_similarity",
     "DEFAULT_RULE",
     "label_free_scores",
     "partition_nmi",
@@ -87,8 +99,38 @@ def agreement_matrix(partitions: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Column-wise ranks (ties share their mean rank), as Spearman's rho needs, (N, D)."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, axis=0)
+
+
+def encoding_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """UDR's similarity of two encodings of the same N images, a (N, D_a) and b (N, D_b) (see the module text)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or len(a) != len(b) or len(a) < 3:
+        raise ValueError(f"two encodings (N, D) of the same N >= 3 images are needed, got {a.shape} and {b.shape}")
+    ra, rb = _ranks(a), _ranks(b)  # (N, D_a), (N, D_b)
+    ra, rb = ra - ra.mean(0), rb - rb.mean(0)
+    norm = np.outer(np.linalg.norm(ra, axis=0), np.linalg.norm(rb, axis=0))  # (D_a, D_b)
+    rho = np.abs(ra.T @ rb) / np.where(norm > 0, norm, np.inf)  # (D_a, D_b); a constant dimension correlates 0
+    return float(0.5 * (rho.max(1).mean() + rho.max(0).mean()))
+
+
+def encoding_agreement_matrix(encodings: Sequence[np.ndarray]) -> np.ndarray:
+    """(R, R) pairwise `encoding_similarity` of the runs' encodings of the same images; the diagonal is 1."""
+    r = len(encodings)
+    out = np.eye(r)
+    for i in range(r):
+        for j in range(i + 1, r):
+            out[i, j] = out[j, i] = encoding_similarity(encodings[i], encodings[j])
+    return out
+
+
 def agreement(nmi: np.ndarray, members: Sequence[int] | None = None) -> np.ndarray:
-    """Each member's mean NMI with the other members (all runs when `members` is None), shape (len(members),)."""
+    """Each member's mean NMI (or encoding similarity) with the other members (all runs when `members` is None),
+    shape (len(members),), from a matrix such as `agreement_matrix` or `encoding_agreement_matrix` gives."""
     idx = np.arange(len(nmi)) if members is None else np.asarray(members)
     if len(idx) < 2:
         raise ValueError("agreement compares runs with each other: it needs at least two runs")

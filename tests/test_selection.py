@@ -16,6 +16,8 @@ from infogan_edu.selection import (
     agreement_matrix,
     balance,
     confidence,
+    encoding_agreement_matrix,
+    encoding_similarity,
     label_free_scores,
     partition_nmi,
     perturbed,
@@ -129,3 +131,44 @@ def test_scores_pick_and_bad_input() -> None:
         label_free_scores(models, images[:0])
     with pytest.raises(ValueError, match="at least one trained run"):
         label_free_scores([], images)
+
+
+# ---------------------------------------------------------------- agreement of continuous encodings
+def test_encoding_similarity_against_hand_computed_spearman() -> None:
+    # one dimension each: ranks 1..5 against 2,1,4,3,5; sum of squared rank gaps 4, so
+    # rho = 1 - 6 * 4 / (5 * (25 - 1)) = 0.8, and both directions of the similarity give 0.8
+    a = np.array([[1.0], [2.0], [3.0], [4.0], [5.0]])
+    b = np.array([[2.0], [1.0], [4.0], [3.0], [5.0]])
+    assert encoding_similarity(a, b) == pytest.approx(0.8)
+    # a reversed order is a sign flip: |rho| = 1
+    assert encoding_similarity(a, -a) == pytest.approx(1.0)
+
+
+def test_encoding_similarity_ignores_order_sign_and_monotone_scale() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-1, 1, size=(2000, 3))
+    b = np.stack([np.tanh(3 * a[:, 2]), -a[:, 0], a[:, 1] ** 3], axis=1)  # permuted, flipped, squashed
+    assert encoding_similarity(a, b) == pytest.approx(1.0)
+    noise = rng.uniform(-1, 1, size=(2000, 3))
+    assert encoding_similarity(a, noise) < 0.1  # |rho| of unrelated columns ~ 1/sqrt(N), max of 3
+
+
+def test_encoding_similarity_of_unequal_widths_averages_both_directions() -> None:
+    # b holds a's only dimension and one unrelated dimension: from a, the best match is 1; from b, 1 and ~0
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-1, 1, size=(5000, 1))
+    b = np.concatenate([a, rng.uniform(-1, 1, size=(5000, 1))], axis=1)
+    assert encoding_similarity(a, b) == pytest.approx(0.5 * (1 + 0.5), abs=0.02)
+
+
+def test_encoding_agreement_picks_the_run_the_others_share() -> None:
+    rng = np.random.default_rng(2)
+    factors = rng.uniform(-1, 1, size=(3000, 2))
+    loner = rng.uniform(-1, 1, size=(3000, 2))
+    runs = [factors, factors[:, ::-1] * -1, np.tanh(factors), loner]
+    matrix = encoding_agreement_matrix(runs)
+    assert matrix.shape == (4, 4) and np.allclose(np.diag(matrix), 1) and np.allclose(matrix, matrix.T)
+    scores = agreement(matrix)
+    assert scores[3] < 0.1 and scores[:3].min() > 0.6  # the three readings of one pair of factors agree
+    with pytest.raises(ValueError, match="same N"):
+        encoding_similarity(factors, factors[:10])

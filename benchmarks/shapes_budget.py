@@ -1,0 +1,251 @@
+"""How long, and how large, must a Shapes InfoGAN train before its generator draws the Shapes? (lesson 06)
+
+    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --train-reader
+    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run infogan-w0.125 --milestones 1000,2000,4000,8000
+    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run infogan-w0.25 --width 0.25 --milestones 1000,2000,4000
+    python benchmarks/shapes_budget.py --report --json benchmarks/results/shapes-budget.json
+
+`--train-reader` trains the reference reader (`infogan_edu.shapes_reader`) on freshly rendered real Shapes,
+scores it on 5,000 held-out real images and ships it as infogan_edu/checkpoints/shapes_reader.pt with its SHA-256,
+command and scores in the JSON beside it.
+
+`--run NAME` trains one run of the Shapes study's set-up (`shapes_study.shapes_config`: the arm, seed, width,
+batch and learning rates can be changed) under runs/shapes-budget/NAME, stopping at each milestone, and judges
+G's samples there with the reader: 2,000 samples G(z, c) (BatchNorm statistics re-estimated, as the study scores
+them) against 2,000 real images. Each milestone adds one line to NAME/budget.jsonl. A run stopped part-way (Ctrl-C,
+SIGTERM: the Trainer saves a checkpoint) continues from its checkpoint when the same command is given again, and a
+milestone already judged is not judged again. The Trainer's resume is exact on CPU, so N steps and then M more
+equal N + M steps in one go.
+
+`--report` prints every judged milestone of every run as one table (and writes it with --json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import git_commit  # noqa: E402
+from shapes_study import arm_config, training_images  # noqa: E402
+
+from infogan_edu.config import machine_summary  # noqa: E402
+from infogan_edu.data.shapes import sample_shapes  # noqa: E402
+from infogan_edu.disentanglement import generated_with_codes, with_population_statistics  # noqa: E402
+from infogan_edu.pretrained import CHECKPOINT_DIR  # noqa: E402
+from infogan_edu.shapes_reader import (  # noqa: E402
+    CONFIDENT,
+    judge,
+    load_reader,
+    read,
+    redraw_iou,
+    save_reader,
+    train_reader,
+)
+
+RUNS = Path("runs/shapes-budget")
+N_JUDGE = 2000
+READER_STEPS = 4000
+JUDGE_SEED = 7  # the real images and G's latents of every judgement
+
+
+def command() -> str:
+    return "OMP_NUM_THREADS=1 python " + " ".join(sys.argv)
+
+
+def reader_scores(reader: torch.nn.Module, n: int = 5000) -> dict:
+    """The reader on held-out real images (a generator seed no training batch used)."""
+    images, factors, _ = sample_shapes(n, torch.Generator().manual_seed(10**6))
+    v = read(reader, images)
+    iou = redraw_iou(images, v)
+    err = {
+        k: round(float((v["placement"][:, i] - factors["value"][k]).abs().mean()), 4)
+        for i, k in enumerate(("scale", "pos_x", "pos_y"))
+    }
+    return {
+        "n_images": n,
+        "shape_accuracy": round(float((v["shape"] == factors["index"]["shape"]).float().mean()), 4),
+        "confident": round(float((v["prob"] >= CONFIDENT).float().mean()), 4),
+        "mean_abs_error": err,
+        "redraw_iou_median": round(float(iou.median()), 4),
+        "redraw_iou_p10": round(float(iou.quantile(0.1)), 4),
+    }
+
+
+def make_reader(args: argparse.Namespace) -> int:
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    reader = train_reader(steps=args.reader_steps, seed=0)
+    seconds = time.perf_counter() - t0
+    scores = reader_scores(reader)
+    meta = save_reader(
+        reader,
+        CHECKPOINT_DIR / "shapes_reader.pt",
+        {
+            "command": command(),
+            "commit": git_commit(),
+            "steps": args.reader_steps,
+            "batch": 128,
+            "train_seconds": round(seconds, 1),
+            "held_out": scores,
+            "machine": machine_summary(),
+            "torch": torch.__version__,
+            "date": time.strftime("%Y-%m-%d"),
+        },
+    )
+    print(json.dumps(meta, indent=2))
+    return 0
+
+
+def judge_model(model: torch.nn.Module, reader: torch.nn.Module) -> dict:
+    on_fake = with_population_statistics(model, None, seed=JUDGE_SEED)
+    fake, _ = generated_with_codes(on_fake, N_JUDGE, seed=JUDGE_SEED)  # (N, 1, 64, 64) in [-1, 1]
+    real, _, _ = sample_shapes(N_JUDGE, torch.Generator().manual_seed(JUDGE_SEED))
+    return judge(reader, fake, real)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infogan_edu.train import Trainer
+
+    torch.set_num_threads(1)
+    out = RUNS / args.run
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "budget.jsonl"
+    done = {json.loads(line)["step"] for line in log.read_text().splitlines()} if log.exists() else set()
+    reader = load_reader()
+    images = training_images()
+    overrides = {
+        k: v
+        for k, v in (("width", args.width), ("batch_size", args.batch), ("lr_g", args.lr_g), ("lr_d", args.lr_d))
+        if v is not None
+    }
+    for milestone in sorted(int(m) for m in args.milestones.split(",")):
+        ckpt = out / "checkpoint.pt"
+        if ckpt.exists():
+            trainer = Trainer.resume(ckpt, images, out_dir=out, progress=False, steps=milestone)
+        else:
+            cfg = arm_config(args.arm, args.seed, milestone).replace(**overrides)
+            trainer = Trainer(cfg, images, out_dir=out, progress=False)
+        if trainer.step < milestone:
+            trainer.train()
+        if milestone in done:
+            continue
+        verdict = judge_model(trainer.model, reader)
+        h = trainer.history
+        row = {
+            "run": args.run,
+            "arm": args.arm,
+            "seed": trainer.config.seed,
+            "width": trainer.config.width,
+            "batch": trainer.config.batch_size,
+            "lr_g": trainer.config.lr_g,
+            "lr_d": trainer.config.lr_d,
+            "step": trainer.step,
+            "train_seconds": round(float(trainer.train_seconds), 1),
+            "li_cat": round(h.li_cat[-1], 4),
+            "d_real": round(h.d_real[-1], 3),
+            "d_fake": round(h.d_fake[-1], 3),
+            **verdict,
+            "command": command(),
+            "commit": git_commit(),
+            "machine": machine_summary(),
+            "date": time.strftime("%Y-%m-%d"),
+        }
+        with log.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(
+            json.dumps(
+                {
+                    k: row[k]
+                    for k in (
+                        "run",
+                        "step",
+                        "train_seconds",
+                        "confident",
+                        "redrawn",
+                        "shares",
+                        "w1_pos_x",
+                        "w1_pos_y",
+                        "w1_scale",
+                        "li_cat",
+                    )
+                }
+            ),
+            flush=True,
+        )
+    return 0
+
+
+COLUMNS = (
+    "run",
+    "arm",
+    "seed",
+    "width",
+    "step",
+    "train_seconds",
+    "li_cat",
+    "confident",
+    "redrawn",
+    "iou_median",
+    "shares",
+    "w1_scale",
+    "w1_pos_x",
+    "w1_pos_y",
+)
+
+
+def report(args: argparse.Namespace) -> int:
+    rows = [json.loads(line) for log in sorted(RUNS.glob("*/budget.jsonl")) for line in log.read_text().splitlines()]
+    print("| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |")
+    if args.json:
+        reader = json.loads((CHECKPOINT_DIR / "shapes_reader.pt.json").read_text())
+        args.json.write_text(
+            json.dumps(
+                {
+                    "reader": reader,
+                    "rows": rows,
+                    "report_command": command(),
+                    "commit": git_commit(),
+                    "date": time.strftime("%Y-%m-%d"),
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--train-reader", action="store_true")
+    p.add_argument("--reader-steps", type=int, default=READER_STEPS)
+    p.add_argument("--run", help="name of the run under runs/shapes-budget")
+    p.add_argument("--arm", choices=("infogan", "control"), default="infogan")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--width", type=float)
+    p.add_argument("--batch", type=int)
+    p.add_argument("--lr-g", type=float)
+    p.add_argument("--lr-d", type=float)
+    p.add_argument("--milestones", default="1000,2000,4000,8000")
+    p.add_argument("--report", action="store_true")
+    p.add_argument("--json", type=Path)
+    args = p.parse_args(argv)
+    if args.train_reader:
+        return make_reader(args)
+    if args.run:
+        return run(args)
+    if args.report:
+        return report(args)
+    p.error("give --train-reader, --run NAME or --report")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """Checkpoints under damage, foreign pickles, other architectures and a full disk (property-based, plus the catalogue).
 
-The checkpoint is a real one (the tiny model after 2 steps, from benchmarks/reliability.py). A damaged file is
+The checkpoint is a real one (the tiny model after 2 steps, from tests/reliability/checkpoints.py). A damaged file is
 refused with one CheckpointError that names it, or (when the changed byte carries no data) loads identical to the
 original; a pickle that would run code never does; a save that fails leaves the previous file byte for byte.
 """
@@ -24,9 +24,19 @@ from infogan_edu import checkpoint as ckpt_mod
 from infogan_edu.checkpoint import FORMAT, CheckpointError, load_file, save_atomic
 from infogan_edu.train import Trainer
 
-from .test_reliability_idx import catalogue
+from .reliability.catalogue import fault_class, run_class
+from .reliability.checkpoints import (
+    PLACES,
+    count_save_calls,
+    enospc_at,
+    foreign_file,
+    io_faults,
+    load_outcome,
+    structure_ranges,
+    tiny_checkpoint,
+)
+from .reliability.common import same, tiny_images
 
-R = catalogue()
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "infogan-edu-hypothesis")
 PROPERTY = settings(
     max_examples=60,
@@ -35,9 +45,9 @@ PROPERTY = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-RAW = R.tiny_checkpoint()
+RAW = tiny_checkpoint()
 ORIGINAL = torch.load(io.BytesIO(RAW), weights_only=True)
-STRUCTURE = R.structure_ranges(RAW)
+STRUCTURE = structure_ranges(RAW)
 
 
 @st.composite
@@ -58,7 +68,7 @@ def test_flipped_bytes_are_refused_or_harmless(flips, tmp_path) -> None:
         raw[where] ^= xor
     path = tmp_path / "flipped.pt"
     path.write_bytes(bytes(raw))
-    out = R.load_outcome(path, ORIGINAL)
+    out = load_outcome(path, ORIGINAL)
     assert out.handled, out.note
 
 
@@ -80,7 +90,7 @@ def test_a_flipped_weight_byte_is_caught_by_the_crc(tmp_path) -> None:
     raw[start + record.file_size // 2] ^= 0x40
     path = tmp_path / "bitrot.pt"
     path.write_bytes(bytes(raw))
-    assert not R.same(ORIGINAL, torch.load(path, weights_only=True))  # torch alone returns altered weights
+    assert not same(ORIGINAL, torch.load(path, weights_only=True))  # torch alone returns altered weights
     with pytest.raises(CheckpointError, match="fails its CRC-32 check"):
         load_file(path)
 
@@ -103,11 +113,11 @@ def test_unpickler_errors_other_than_unpicklingerror_are_one_checkpointerror(tmp
         load_file(path)
 
 
-@pytest.mark.parametrize("payload, where", [(i % 5, where) for i, where in enumerate(R.PLACES)])  # all 30: slow
+@pytest.mark.parametrize("payload, where", [(i % 5, where) for i, where in enumerate(PLACES)])  # all 30: slow
 def test_foreign_objects_are_refused_and_never_run(payload: int, where: str, tmp_path) -> None:
     marker = tmp_path / "marker"
     path = tmp_path / "foreign.pt"
-    R.foreign_file(path, marker, payload, where)
+    foreign_file(path, marker, payload, where)
     with pytest.raises(CheckpointError, match="not a readable infogan-edu checkpoint"):
         load_file(path)
     assert not marker.exists()
@@ -117,7 +127,7 @@ def test_the_payloads_would_run_if_unpickled_fully(tmp_path) -> None:
     # the foreign-pickle test can fail: loaded without weights_only, each payload does create its marker
     for payload in range(5):
         marker = tmp_path / f"marker-{payload}"
-        R.foreign_file(tmp_path / "f.pt", marker, payload, "top")
+        foreign_file(tmp_path / "f.pt", marker, payload, "top")
         torch.load(tmp_path / "f.pt", weights_only=False)
         assert marker.exists(), payload
 
@@ -153,21 +163,21 @@ def test_a_damaged_training_state_is_refused_by_the_trainer(damage: str, tmp_pat
     path = tmp_path / "damaged.pt"
     torch.save(state, path)
     with pytest.raises(CheckpointError, match="its state does not fit this trainer"):
-        Trainer.resume(path, R.tiny_images(), progress=False)
+        Trainer.resume(path, tiny_images(), progress=False)
 
 
 def test_every_io_call_of_a_save_failing_with_enospc_loses_nothing(tmp_path) -> None:
-    n = R.count_save_calls()
+    n = count_save_calls()
     assert n >= 10  # open, a write per 256 KiB, flush, fsync, close, replace
     for k in range(1, n + 1):
-        out = R.enospc_at(k, tmp_path)
+        out = enospc_at(k, tmp_path)
         assert out.handled and not out.lost, out.note
 
 
 def test_a_full_disk_message_says_what_happened_and_what_to_do(tmp_path) -> None:
     path = tmp_path / "checkpoint.pt"
     path.write_bytes(RAW)
-    with R.io_faults(3, []), pytest.raises(OSError) as e:
+    with io_faults(3, []), pytest.raises(OSError) as e:
         save_atomic(ORIGINAL, path)
     assert e.value.errno == errno.ENOSPC
     msg = str(e.value)
@@ -223,10 +233,10 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_save(tm
 def test_the_save_works_without_the_patches(tmp_path) -> None:
     # io_faults with k = 0 fails nothing: the logged calls are the real sequence, and the file is complete
     calls: list[str] = []
-    with R.io_faults(0, calls):
+    with io_faults(0, calls):
         save_atomic(ORIGINAL, tmp_path / "c.pt")
     assert calls[0] == "open" and calls[-2:] == ["replace", "fsync"] and calls.count("fsync") == 2  # file, folder
-    assert R.same(ORIGINAL, load_file(tmp_path / "c.pt"))
+    assert same(ORIGINAL, load_file(tmp_path / "c.pt"))
     assert ckpt_mod.CHUNK == 1 << 20  # the patch is undone
 
 
@@ -241,6 +251,5 @@ def test_the_save_works_without_the_patches(tmp_path) -> None:
     ],
 )
 def test_catalogue(name: str, trials: int) -> None:
-    fc = next(c for c in R.CLASSES if c.name == name)
-    handled, lost, notes = R.run_class(fc, trials)
+    handled, lost, notes = run_class(fault_class(name), trials)
     assert (handled, lost) == (trials, 0), notes[:5]

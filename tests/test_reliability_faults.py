@@ -1,5 +1,5 @@
 """Faults while running: SIGKILL then resume, a corrupt file in the user cache, NaN at a random step, a full disk
-during training (benchmarks/reliability.py's trials, plus regression tests of what the catalogue found)."""
+during training (the trials of tests/reliability/running.py, plus regression tests of what the catalogue found)."""
 
 import errno
 import os
@@ -13,9 +13,9 @@ from infogan_edu import cli
 from infogan_edu.checkpoint import load_file
 from infogan_edu.train import NonFiniteLossError, Trainer
 
-from .test_reliability_idx import catalogue
-
-R = catalogue()
+from .reliability.catalogue import fault_class, run_class
+from .reliability.common import tiny_config, tiny_images
+from .reliability.running import CORRUPTIONS, trial_cache_corrupt, trial_sigkill
 
 
 @pytest.mark.slow
@@ -24,18 +24,18 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(mid_save: bool, seed: i
     # a child process (started here, killed by its PID only) trains with a checkpoint every 2 steps; killed during a
     # save (temporary file written, not renamed) or at a random moment; the run resumed here ends bit for bit where
     # an uninterrupted run ends, and the folder holds only checkpoint.pt
-    out = R.trial_sigkill(random.Random(seed), tmp_path, mid_save=mid_save)
+    out = trial_sigkill(random.Random(seed), tmp_path, mid_save=mid_save)
     assert out.handled and not out.lost, out.note
 
 
-@pytest.mark.parametrize("kind", R.CORRUPTIONS)
+@pytest.mark.parametrize("kind", CORRUPTIONS)
 def test_a_corrupt_cached_file_is_fetched_again(kind: str, tmp_path) -> None:
-    out = R.trial_cache_corrupt(random.Random(kind), tmp_path, kind=kind, offline=False)
+    out = trial_cache_corrupt(random.Random(kind), tmp_path, kind=kind, offline=False)
     assert out.handled and not out.lost, out.note
 
 
 def test_a_corrupt_cached_file_with_no_good_mirror_is_one_clear_error(tmp_path) -> None:
-    out = R.trial_cache_corrupt(random.Random(0), tmp_path, kind="garbage", offline=True)
+    out = trial_cache_corrupt(random.Random(0), tmp_path, kind="garbage", offline=True)
     assert out.handled, out.note
 
 
@@ -53,7 +53,7 @@ def test_a_corrupt_file_outside_the_cache_is_reported_not_replaced(tmp_path, mon
 
 
 def tiny_trainer(out: Path, **overrides) -> Trainer:
-    return Trainer(R.tiny_config(steps=10, **overrides), R.tiny_images(), out_dir=out, progress=False)
+    return Trainer(tiny_config(steps=10, **overrides), tiny_images(), out_dir=out, progress=False)
 
 
 @pytest.mark.slow
@@ -117,6 +117,5 @@ def test_a_full_disk_during_training_ends_the_cli_in_one_line_and_keeps_the_last
 @pytest.mark.slow
 @pytest.mark.parametrize("name, trials", [("nan-at-random-step", 10), ("corrupt-cache-file", 20)])
 def test_catalogue(name: str, trials: int) -> None:
-    fc = next(c for c in R.CLASSES if c.name == name)
-    handled, lost, notes = R.run_class(fc, trials)
+    handled, lost, notes = run_class(fault_class(name), trials)
     assert (handled, lost) == (trials, 0), notes[:5]

@@ -1,14 +1,12 @@
 """The IDX reader under random headers, payloads and damaged gzip streams (property-based, plus the catalogue).
 
-The oracle is benchmarks/reliability.py's `parse_idx_reference`, a second reading of the IDX specification written
+The oracle is `parse_idx_reference` (tests/reliability/idx.py), a second reading of the IDX specification written
 with `struct`; a file is either read into exactly the array it describes, or refused with ONE IDXFormatError whose
 message starts with the file's name.
 """
 
 import gzip
-import importlib.util
 import struct
-import sys
 import tempfile
 from pathlib import Path
 
@@ -20,20 +18,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from infogan_edu.data.idx import IDXFormatError, read_idx, read_idx_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
+from .reliability.catalogue import fault_class, run_class
+from .reliability.idx import IDX_TYPES, NUMPY_MAX_DIMS, IdxCase, check_idx_case, parse_idx_reference
 
-
-def catalogue():
-    """benchmarks/reliability.py, imported once (it is a script, not part of the package)."""
-    if "reliability_catalogue" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("reliability_catalogue", ROOT / "benchmarks" / "reliability.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["reliability_catalogue"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["reliability_catalogue"]
-
-
-R = catalogue()
 # Reproducible in CI (derandomize), and nothing written into the repository: no example database, and hypothesis's
 # other files (its cache of constants) go to the temporary folder instead of ./.hypothesis.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "infogan-edu-hypothesis")
@@ -48,9 +35,9 @@ PROPERTY = settings(
 small_dim = st.integers(0, 5)
 huge_dim = st.sampled_from([65536, 2**31, 2**32 - 1])
 cases = st.builds(
-    R.IdxCase,
+    IdxCase,
     magic=st.one_of(st.just((0, 0)), st.tuples(st.integers(0, 255), st.integers(0, 255))),
-    code=st.one_of(st.sampled_from(sorted(R.IDX_TYPES)), st.integers(0, 255)),
+    code=st.one_of(st.sampled_from(sorted(IDX_TYPES)), st.integers(0, 255)),
     dims=st.lists(st.one_of(small_dim, small_dim, small_dim, huge_dim), max_size=6).map(tuple),
     ndim=st.integers(0, 8) | st.integers(0, 255),
     payload_delta=st.one_of(st.just(0), st.integers(-64, 16)),
@@ -64,7 +51,7 @@ cases = st.builds(
 @PROPERTY
 @given(case=cases)
 def test_random_headers_give_the_right_array_or_one_error_naming_the_file(case, tmp_path) -> None:
-    out = R.check_idx_case(case, tmp_path)
+    out = check_idx_case(case, tmp_path)
     assert out.handled, out.note
 
 
@@ -72,8 +59,11 @@ def test_random_headers_give_the_right_array_or_one_error_naming_the_file(case, 
 @PROPERTY
 @given(
     n=st.integers(1, 4),
-    damage=st.lists(st.tuples(st.sampled_from(["flip", "cut", "tail"]), st.integers(0, 10**6), st.integers(1, 255)),
-                    min_size=1, max_size=3),  # fmt: skip
+    damage=st.lists(
+        st.tuples(st.sampled_from(["flip", "cut", "tail"]), st.integers(0, 10**6), st.integers(1, 255)),
+        min_size=1,
+        max_size=3,
+    ),
 )
 def test_damaged_gzip_streams_are_refused_or_harmless(n, damage, tmp_path) -> None:
     array = np.arange(n * 28 * 28, dtype=np.uint8).reshape(n, 28, 28)
@@ -104,7 +94,7 @@ def test_a_shape_whose_product_overflows_64_bits_is_refused_not_crashed() -> Non
 
 
 def test_more_dimensions_than_numpy_holds_is_one_idx_error() -> None:
-    ndim = R.NUMPY_MAX_DIMS + 1
+    ndim = NUMPY_MAX_DIMS + 1
     data = bytes([0, 0, 8, ndim]) + struct.pack(f">{ndim}I", *([0] + [1] * (ndim - 1)))  # valid IDX, empty
     with pytest.raises(IDXFormatError, match=r"^many\.idx: numpy cannot hold an array of the declared shape"):
         read_idx_bytes(data, "many.idx")
@@ -114,19 +104,18 @@ def test_empty_arrays_with_huge_dimensions_are_refused() -> None:
     data = bytes([0, 0, 8, 3]) + struct.pack(">3I", 0, 2**32 - 1, 2**32 - 1)  # size 0, but no index type fits
     with pytest.raises(IDXFormatError, match="numpy cannot hold"):
         read_idx_bytes(data, "e.idx")
-    assert R.parse_idx_reference(data) is None
+    assert parse_idx_reference(data) is None
 
 
 def test_the_reference_parser_reads_a_known_file() -> None:
     # the oracle itself, against hand-written bytes: int16 [[1, -2, 3]]
     data = bytes([0, 0, 0x0B, 2, 0, 0, 0, 1, 0, 0, 0, 3]) + b"\x00\x01\xff\xfe\x00\x03"
-    assert R.parse_idx_reference(data) == ((1, 3), ">i2", b"\x00\x01\xff\xfe\x00\x03")
+    assert parse_idx_reference(data) == ((1, 3), ">i2", b"\x00\x01\xff\xfe\x00\x03")
     assert read_idx_bytes(data).tolist() == [[1, -2, 3]]
-    assert R.parse_idx_reference(data[:-1]) is None and R.parse_idx_reference(b"\x01" + data[1:]) is None
+    assert parse_idx_reference(data[:-1]) is None and parse_idx_reference(b"\x01" + data[1:]) is None
 
 
 @pytest.mark.parametrize("name, trials", [("idx-header", 300), ("idx-gzip-damage", 200)])
 def test_catalogue(name: str, trials: int) -> None:
-    fc = next(c for c in R.CLASSES if c.name == name)
-    handled, lost, notes = R.run_class(fc, trials)
+    handled, lost, notes = run_class(fault_class(name), trials)
     assert (handled, lost) == (trials, 0), notes[:5]

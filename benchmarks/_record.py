@@ -1,4 +1,5 @@
-"""One way for every benchmark to write its raw output: the numbers, with the command, commit, machine and date."""
+"""One way for every benchmark to write its raw output (the numbers, with the command, commit, machine and date)
+and one way to print its Markdown tables."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,3 +40,22 @@ def write_json(path: Path, payload: dict[str, Any], script: str, argv: Sequence[
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({**provenance(script, argv), **payload}, indent=1) + "\n")
     return path
+
+
+def markdown_table(rows: Iterable[Sequence[object] | Mapping[str, object]], headers: Sequence[str]) -> str:
+    """A GitHub-flavoured Markdown table of `rows` under `headers`, laid out by tabulate.
+
+    A row is a sequence of cells in the order of `headers`, or a mapping read by header (a missing key is an empty
+    cell). Every cell is written as `str(cell)`, like an f-string would: pass a number already formatted where the
+    table wants a format ("0.955", "1.2x"); tabulate's own number parsing is off, so nothing is re-rounded, aligned
+    on the decimal point or turned into "" (None prints as "None"). Only the padding is tabulate's.
+    """
+    from tabulate import tabulate  # from the [test] extra; imported here, so write_json needs only the runtime
+
+    cells = []
+    for row in rows:
+        values = [row.get(h, "") for h in headers] if isinstance(row, Mapping) else list(row)
+        if len(values) != len(headers):
+            raise ValueError(f"a row of {len(values)} cells under {len(headers)} headers: {values!r}")
+        cells.append([str(v) for v in values])
+    return tabulate(cells, headers=[str(h) for h in headers], tablefmt="github", disable_numparse=True)

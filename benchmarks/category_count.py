@@ -30,14 +30,18 @@ from pathlib import Path
 
 import torch
 
-from infogan_edu import __version__
-from infogan_edu.config import get_preset, machine_summary
-from infogan_edu.data import load_mnist
-from infogan_edu.metrics import contingency, evaluate, predict_categories
-from infogan_edu.models import evaluating
-from infogan_edu.train import Trainer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
+
+from infogan_edu import __version__  # noqa: E402
+from infogan_edu.config import get_preset, machine_summary  # noqa: E402
+from infogan_edu.data import load_mnist  # noqa: E402
+from infogan_edu.metrics import contingency, evaluate, predict_categories  # noqa: E402
+from infogan_edu.models import evaluating  # noqa: E402
+from infogan_edu.train import Trainer  # noqa: E402
 
 N_NOISE = 4  # noise vectors per category in the stored images
+HEADERS = ["K", "steps", "ln K", "L_I end", "one-to-one accuracy", "many-to-one accuracy", "NMI", "wall (s)"]
 
 
 def generated_images(trainer: Trainer, seed: int = 123) -> str:
@@ -107,20 +111,28 @@ def main(argv: list[str] | None = None) -> None:
         "preset": "cpu",
         "runs": [],
     }
-    print(f"{out['machine']}; torch {out['torch']}")
-    print("| K | steps | ln K | L_I end | one-to-one accuracy | many-to-one accuracy | NMI | wall (s) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"{out['machine']}; torch {out['torch']}", flush=True)
+    table = []
     for k in args.ks:
         row = run_one(k, args.steps, args.seed, (x, x_test, y_test))
         out["runs"].append(row)
-        print(
-            f"| {k} | {row['steps']} | {row['h_c1_nats']:.3f} | {row['li_cat_end']:.3f} | {row['accuracy']:.3f} "
-            f"| {row['many_to_one_accuracy']:.3f} | {row['nmi']:.3f} | {row['wall_s']} |",
-            flush=True,
+        table.append(
+            [
+                k,
+                row["steps"],
+                f"{row['h_c1_nats']:.3f}",
+                f"{row['li_cat_end']:.3f}",
+                f"{row['accuracy']:.3f}",
+                f"{row['many_to_one_accuracy']:.3f}",
+                f"{row['nmi']:.3f}",
+                row["wall_s"],
+            ]
         )
+        print(f"K = {k} done: " + ", ".join(map(str, table[-1])), file=sys.stderr, flush=True)  # the table: at the end
         if args.json is not None:  # written after every run, so a stopped study keeps what it finished
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(out, indent=1) + "\n")
+    print(markdown_table(table, HEADERS))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import write_json  # noqa: E402
+from _record import markdown_table, write_json  # noqa: E402
 
 from infogan_edu.checkpoint import load_file  # noqa: E402
 from infogan_edu.data import load_mnist, to_float_images  # noqa: E402
@@ -52,22 +52,22 @@ def main(argv: list[str] | None = None) -> None:
     with torch.no_grad():
         ref_acc = float((reference(to_float_images(x_test)).argmax(1).numpy() == y_test).mean())
     print(f"reference classifier (MLP, {args.epochs} epochs on {len(x)} images): test accuracy {ref_acc:.3f}\n")
-    print("| checkpoint | Q on real test digits | G's category purity | Q reads c1 from G's samples |"
-          + (" slant, ink effects per continuous code |" if args.effects else ""))
-    print("|---|---|---|---|" + ("---|" if args.effects else ""))
-    rows = []
+    headers = ["checkpoint", "Q on real test digits", "G's category purity", "Q reads c1 from G's samples"]
+    headers += ["slant, ink effects per continuous code"] if args.effects else []
+    rows, table = [], []
     for path in args.checkpoints:
         model = model_from_checkpoint(load_file(path), path)
         src = generated_category_purity(model, reference, per_category=args.per_category)
         row = {"checkpoint": str(path), "q_accuracy": evaluate(model, x_test, y_test).accuracy,
                "g_purity": src.generator_purity.accuracy, "q_reads_c": src.q_reads_c}  # fmt: skip
-        line = f"| {path} | {row['q_accuracy']:.3f} | {row['g_purity']:.3f} | {row['q_reads_c']:.3f} |"
+        cells = [path, f"{row['q_accuracy']:.3f}", f"{row['g_purity']:.3f}", f"{row['q_reads_c']:.3f}"]
         if args.effects:
             row["effects"] = continuous_code_effects(model.g, model.spec)
-            effects = (f"{c}: {e['slant']:+.2f}, {e['ink']:+.2f}" for c, e in row["effects"].items())
-            line += " " + "; ".join(effects) + " |"
+            cells.append("; ".join(f"{c}: {e['slant']:+.2f}, {e['ink']:+.2f}" for c, e in row["effects"].items()))
         rows.append(row)
-        print(line, flush=True)
+        table.append(cells)
+        print(f"{path}: " + ", ".join(cells[1:]), file=sys.stderr, flush=True)  # progress; the table comes at the end
+    print(markdown_table(table, headers))
     if args.json:
         payload = {"reference_accuracy": ref_acc, "reference_epochs": args.epochs, "runs": rows}
         write_json(args.json, payload, "benchmarks/category_purity.py", argv)

@@ -19,11 +19,16 @@ steps, and the time of the first step (which includes compilation for `torch.com
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from infogan_edu.config import get_preset
-from infogan_edu.data import load_mnist
-from infogan_edu.train import Trainer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
+
+from infogan_edu.config import get_preset  # noqa: E402
+from infogan_edu.data import load_mnist  # noqa: E402
+from infogan_edu.train import Trainer  # noqa: E402
 
 # the `cpu` preset before tuning round 2: batch 64, the paper's lr_D, no channels-last
 ROUND1 = {"batch_size": 64, "lr_d": 2e-4, "channels_last": False}
@@ -90,8 +95,8 @@ def speed(x_train: object, variants: dict[str, dict]) -> None:
     """Steps/s of each variant's training step (no evaluation), as a Markdown table."""
     import torch
 
-    print(f"| variant | batch | first step (s) | steps/s | images/s |  ({torch.get_num_threads()} threads)")
-    print("|---|---|---|---|---|")
+    print(f"({torch.get_num_threads()} threads)\n", flush=True)
+    rows = []
     for name, changes in variants.items():
         trainer = Trainer(get_preset("cpu", **changes), x_train, progress=False)
         t0 = time.perf_counter()
@@ -104,7 +109,9 @@ def speed(x_train: object, variants: dict[str, dict]) -> None:
             trainer.train_step()
         per_step = (time.perf_counter() - t0) / 150
         batch = trainer.config.batch_size
-        print(f"| {name} | {batch} | {first:.1f} | {1 / per_step:.1f} | {batch / per_step:.0f} |", flush=True)
+        rows.append([name, batch, f"{first:.1f}", f"{1 / per_step:.1f}", f"{batch / per_step:.0f}"])
+        print(f"{name}: " + ", ".join(map(str, rows[-1][1:])), file=sys.stderr, flush=True)  # the table: at the end
+    print(markdown_table(rows, ["variant", "batch", "first step (s)", "steps/s", "images/s"]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -120,14 +127,14 @@ def main(argv: list[str] | None = None) -> None:
         speed(x_train, variants)
         return
     x_test, y_test = load_mnist("test")
-    print("| variant | seed | test accuracy every 500 steps | L_I end |")
-    print("|---|---|---|---|")
+    rows = []
     for name, changes in variants.items():
         for seed in args.seeds:
             cfg = get_preset("cpu", seed=seed, steps=args.steps, eval_every=500, **changes)
             h = Trainer(cfg, x_train, x_test, y_test, progress=False).train()
-            accs = ", ".join(f"{a:.3f}" for a in h.accuracy)
-            print(f"| {name} | {seed} | {accs} | {h.li_cat[-1]:.3f} |", flush=True)
+            rows.append([name, seed, ", ".join(f"{a:.3f}" for a in h.accuracy), f"{h.li_cat[-1]:.3f}"])
+            print(f"{name}, seed {seed}: {rows[-1][2]}; {rows[-1][3]}", file=sys.stderr, flush=True)  # progress
+    print(markdown_table(rows, ["variant", "seed", "test accuracy every 500 steps", "L_I end"]))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import write_json  # noqa: E402
+from _record import markdown_table, write_json  # noqa: E402
 
 from infogan_edu.checkpoint import load_file  # noqa: E402
 from infogan_edu.data import load_dataset  # noqa: E402
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     study = json.loads(args.study.read_text())
     _, y_test = load_dataset("mnist", "test")
     y_test = np.asarray(y_test, dtype=np.int64)
-    x_train, y_train = (load_dataset("mnist", "train") if args.runs else (None, None))
+    x_train, y_train = load_dataset("mnist", "train") if args.runs else (None, None)
     rows = []
     for run in sorted(study["runs"], key=lambda r: r["seed"]):
         pred = np.array([DIGITS.index(ch) for ch in run["partition"]], dtype=np.int64)  # (10,000,)
@@ -87,15 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     if all("training_images" in r for r in rows):
         summary["median_training_images"] = statistics.median(r["training_images"] for r in rows)
     cols = ["seed", "reported", "majority_vote", "training_images", "best_step", DEFAULT_RULE]
-    print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
-    print("\n| summary | accuracy |\n|---|---|")
-    for k, v in summary.items():
-        print(f"| {k} | {v} |")
+    print(markdown_table(rows, cols))
+    print("\n" + markdown_table(list(summary.items()), ["summary", "accuracy"]))
     if args.json:
-        write_json(args.json, {"study": str(args.study), "runs": rows, "summary": summary},
-                   "benchmarks/evaluation_shortcuts.py", argv)
+        write_json(
+            args.json,
+            {"study": str(args.study), "runs": rows, "summary": summary},
+            "benchmarks/evaluation_shortcuts.py",
+            argv,
+        )
     return 0
 
 

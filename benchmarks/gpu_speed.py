@@ -20,15 +20,30 @@ from __future__ import annotations
 import argparse
 import signal
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from infogan_edu.config import TrainConfig, get_preset, machine_summary
-from infogan_edu.data import load_mnist, to_float_images
-from infogan_edu.train import Trainer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
 
+from infogan_edu.config import TrainConfig, get_preset, machine_summary  # noqa: E402
+from infogan_edu.data import load_mnist, to_float_images  # noqa: E402
+from infogan_edu.train import Trainer  # noqa: E402
+
+STAGE_HEADERS = [
+    "stage",
+    "images/s",
+    "ms/step",
+    "speed-up",
+    "GPU memory (MB)",
+    "warm-up incl. compile (s)",
+    "TFLOP/s",
+    "note",
+]
 OFF = {"channels_last": False, "bf16": False, "compile": False, "fused_adam": False}
 STAGES: list[tuple[str, dict, bool, bool, bool]] = [
     # name, config flags, DataLoader?, sync every step?, CUDA only?
@@ -41,18 +56,29 @@ STAGES: list[tuple[str, dict, bool, bool, bool]] = [
     (
         "7 + torch.compile (default mode)",
         {"channels_last": True, "bf16": True, "fused_adam": True, "compile": True, "compile_mode": "default"},
-        False, False, True,
+        False,
+        False,
+        True,
     ),
     (
         "8 + torch.compile, max-autotune-no-cudagraphs",
-        {"channels_last": True, "bf16": True, "fused_adam": True, "compile": True,
-         "compile_mode": "max-autotune-no-cudagraphs"},
-        False, False, True,
+        {
+            "channels_last": True,
+            "bf16": True,
+            "fused_adam": True,
+            "compile": True,
+            "compile_mode": "max-autotune-no-cudagraphs",
+        },
+        False,
+        False,
+        True,
     ),
     (
         "9 + CUDA graphs (reduce-overhead)",
         {"channels_last": True, "bf16": True, "fused_adam": True, "compile": True, "compile_mode": "reduce-overhead"},
-        False, False, True,
+        False,
+        False,
+        True,
     ),
 ]
 
@@ -140,8 +166,15 @@ def full_runs(cfg: TrainConfig, seeds: list[int], data) -> list[dict]:
         compile_s = time.perf_counter() - t_first if trainer.fast["compile"] else 0.0
         trainer.train()
         wall = time.perf_counter() - t0  # includes model build, compile and the final evaluation
-        out.append({"seed": seed, "wall_s": wall, "accuracy": trainer.history.accuracy[-1],
-                    "li_end": trainer.history.li_cat[-1], "compile_s": compile_s})
+        out.append(
+            {
+                "seed": seed,
+                "wall_s": wall,
+                "accuracy": trainer.history.accuracy[-1],
+                "li_end": trainer.history.li_cat[-1],
+                "compile_s": compile_s,
+            }
+        )
         r = out[-1]
         print(f"  seed {seed}: {wall:.1f} s, accuracy {r['accuracy']:.4f}, L_I {r['li_end']:.3f}", flush=True)
     return out
@@ -198,15 +231,25 @@ def main(argv: list[str] | None = None) -> None:
         rows.append((name, r, ""))
         print(f"  {name}: {r['ms_step']:.2f} ms/step", flush=True)
 
-    print("\n| stage | images/s | ms/step | speed-up | GPU memory (MB) | warm-up incl. compile (s) | TFLOP/s | note |")
-    print("|---|---|---|---|---|---|---|---|")
+    table = []
     for name, r, note in rows:
         if r is None:
-            print(f"| {name} | | | | | | | {note} |")
+            table.append([name, "", "", "", "", "", "", note])
             continue
         tflops = flops / (r["ms_step"] / 1000) / 1e12
-        print(f"| {name} | {r['img_s']:,.0f} | {r['ms_step']:.2f} | {r['img_s'] / baseline['img_s']:.2f}x | "
-              f"{r['mem_mb']:.0f} | {r['warmup_s']:.1f} | {tflops:.2f} | |")
+        table.append(
+            [
+                name,
+                f"{r['img_s']:,.0f}",
+                f"{r['ms_step']:.2f}",
+                f"{r['img_s'] / baseline['img_s']:.2f}x",
+                f"{r['mem_mb']:.0f}",
+                f"{r['warmup_s']:.1f}",
+                f"{tflops:.2f}",
+                "",
+            ]
+        )
+    print("\n" + markdown_table(table, STAGE_HEADERS))
 
     done = [(name, r) for name, r, _ in rows if r is not None]
     if not done:
@@ -222,14 +265,19 @@ def main(argv: list[str] | None = None) -> None:
         fast = full_runs(base.replace(**best_flags), seeds, data)
         print("\nfull runs, eager fp32 (the seed-to-seed spread):")
         eager = full_runs(base.replace(**OFF), eager_seeds, data)
-        print("\n| run | seeds | wall time per run (s) | test accuracy per seed | median accuracy |")
-        print("|---|---|---|---|---|")
-        for label, runs in (("fast path", fast), ("eager fp32", eager)):
-            if runs:
-                walls = ", ".join(f"{r['wall_s']:.1f}" for r in runs)
-                accs = ", ".join(f"{r['accuracy']:.3f}" for r in runs)
-                median = statistics.median(r["accuracy"] for r in runs)
-                print(f"| {label} | {len(runs)} | {walls} | {accs} | {median:.3f} |")
+        table = [
+            [
+                label,
+                len(runs),
+                ", ".join(f"{r['wall_s']:.1f}" for r in runs),
+                ", ".join(f"{r['accuracy']:.3f}" for r in runs),
+                f"{statistics.median(r['accuracy'] for r in runs):.3f}",
+            ]
+            for label, runs in (("fast path", fast), ("eager fp32", eager))
+            if runs
+        ]
+        headers = ["run", "seeds", "wall time per run (s)", "test accuracy per seed", "median accuracy"]
+        print("\n" + markdown_table(table, headers))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import write_json  # noqa: E402
+from _record import markdown_table, write_json  # noqa: E402
 
 from infogan_edu.config import get_preset  # noqa: E402
 from infogan_edu.data import load_dataset  # noqa: E402
@@ -51,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             times[name].append((time.perf_counter() - t0) / args.block_steps * 1000)
     ms = {name: statistics.median(t[1:]) for name, t in times.items()}  # the first block warms up
     ratio = ms["invariance"] / ms["plain"]
-    print("| arm | ms per step (median of blocks) |\n|---|---|")
-    for name, v in ms.items():
-        print(f"| {name} | {v:.1f} |")
+    print(markdown_table([(name, f"{v:.1f}") for name, v in ms.items()], ["arm", "ms per step (median of blocks)"]))
     print(f"\nratio invariance / plain: {ratio:.2f} ({torch.get_num_threads()} thread(s), parts {args.parts})")
     if args.json:
         payload = {"ms_per_step": ms, "ratio": ratio, "blocks_ms_per_step": times, "parts": args.parts}

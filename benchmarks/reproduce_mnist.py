@@ -37,9 +37,12 @@ from pathlib import Path
 
 import torch
 
-from infogan_edu.checkpoint import load_file
-from infogan_edu.config import machine_summary
-from infogan_edu.history import History
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
+
+from infogan_edu.checkpoint import load_file  # noqa: E402
+from infogan_edu.config import machine_summary  # noqa: E402
+from infogan_edu.history import History  # noqa: E402
 
 
 def run(
@@ -92,21 +95,41 @@ def run(
 
 
 def table(rows: list[dict]) -> str:
-    head = (
-        "| run | seed | steps | wall (s) | device | fast path | test accuracy | NMI | L_I @500 | L_I @1000 | L_I end |"
-    )
-
-    lines = [head, "|" + "---|" * 11]
+    headers = [
+        "run",
+        "seed",
+        "steps",
+        "wall (s)",
+        "device",
+        "fast path",
+        "test accuracy",
+        "NMI",
+        "L_I @500",
+        "L_I @1000",
+        "L_I end",
+    ]
+    lines = []
     for r in rows:
         name = "lambda = 0 control" if r["control"] else r["preset"]
         if "error" in r:
-            lines.append(f"| {name} | {r['seed']} | failed: {r['error']} |" + " |" * 8)
+            lines.append([name, r["seed"], f"failed: {r['error']}", *[""] * 8])
             continue
         lines.append(
-            f"| {name} | {r['seed']} | {r['steps']} | {r['wall_s']} | {r['device']} | {r['fast_path']} | "
-            f"{r['accuracy']:.3f} | {r['nmi']:.3f} | {r['li_500']:.3f} | {r['li_1000']:.3f} | {r['li_end']:.3f} |"
+            [
+                name,
+                r["seed"],
+                r["steps"],
+                r["wall_s"],
+                r["device"],
+                r["fast_path"],
+                f"{r['accuracy']:.3f}",
+                f"{r['nmi']:.3f}",
+                f"{r['li_500']:.3f}",
+                f"{r['li_1000']:.3f}",
+                f"{r['li_end']:.3f}",
+            ]
         )
-    return "\n".join(lines)
+    return markdown_table(lines, headers)
 
 
 def select(args: argparse.Namespace) -> None:
@@ -144,12 +167,11 @@ def select(args: argparse.Namespace) -> None:
         f"\n{args.preset} preset, {args.groups} groups of {k} seeds, rule {args.rule}; {machine_summary()}; "
         f"torch {torch.__version__}; {time.strftime('%Y-%m-%d')}; all training {wall:.0f} s\n"
     )
-    print("| group | seed | test accuracy | NMI | final L_I | " + " | ".join(CRITERIA) + " | picked |")
-    print("|" + "---|" * (6 + len(CRITERIA)))
-    picks, rows = [], []
+    headers = ["group", "seed", "test accuracy", "NMI", "final L_I", *CRITERIA, "picked"]
+    picks, rows, lines = [], [], []
     for g, (seeds, out, error) in enumerate(zip(groups, outs, errors, strict=True)):
         if error:
-            print(f"| {g} | {seeds[0]}-{seeds[-1]} | failed: {error} |" + " |" * (3 + len(CRITERIA)))
+            lines.append([g, f"{seeds[0]}-{seeds[-1]}", f"failed: {error}", *[""] * (3 + len(CRITERIA))])
             continue
         ckpts = [load_file(out / f"seed-{s}" / "checkpoint.pt") for s in seeds]
         models = [model_from_checkpoint(c) for c in ckpts]
@@ -159,7 +181,6 @@ def select(args: argparse.Namespace) -> None:
         for i, (s, c, m) in enumerate(zip(seeds, ckpts, models, strict=True)):
             cs = evaluate(m, x_test, y_test)  # labels: scoring only
             accs.append(cs.accuracy)
-            crit = " | ".join(f"{scores[name][i]:.4f}" for name in CRITERIA)
             rows.append(
                 {
                     "group": g,
@@ -170,14 +191,21 @@ def select(args: argparse.Namespace) -> None:
                     **{name: float(scores[name][i]) for name in CRITERIA},
                 }
             )
-            print(
-                f"| {g} | {s} | {cs.accuracy:.4f} | {cs.nmi:.4f} | {c['history']['li_cat'][-1]:.3f} | {crit} | "
-                f"{'**picked**' if i == chosen else ''} |"
+            lines.append(
+                [
+                    g,
+                    s,
+                    f"{cs.accuracy:.4f}",
+                    f"{cs.nmi:.4f}",
+                    f"{c['history']['li_cat'][-1]:.3f}",
+                    *(f"{scores[name][i]:.4f}" for name in CRITERIA),
+                    "**picked**" if i == chosen else "",
+                ]
             )
         picks.append((g, seeds[chosen], accs[chosen], max(accs), statistics.median(accs)))
-    print("\n| group | picked seed | its accuracy | group best | group median |\n|---|---|---|---|---|")
-    for g, s, a, best, med in picks:
-        print(f"| {g} | {s} | {a:.4f} | {best:.4f} | {med:.4f} |")
+    print(markdown_table(lines, headers))
+    best = [(g, s, f"{a:.4f}", f"{best:.4f}", f"{med:.4f}") for g, s, a, best, med in picks]
+    print("\n" + markdown_table(best, ["group", "picked seed", "its accuracy", "group best", "group median"]))
     if picks:
         print(
             f"\nmedian accuracy of the {len(picks)} picks: {statistics.median(p[2] for p in picks):.4f}; "

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import git_commit  # noqa: E402
+from _record import git_commit, markdown_table  # noqa: E402
 
 from infogan_edu.checkpoint import load_file  # noqa: E402
 from infogan_edu.config import machine_summary  # noqa: E402
@@ -115,8 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the preset's)")
     p.add_argument("--jobs", type=int, default=2, help="runs trained at once")
     p.add_argument("--threads", type=int, default=1, help="threads per run")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
-                   help="a TrainConfig override for the runs it trains (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a TrainConfig override for the runs it trains (repeatable)",
+    )
     p.add_argument("--groups", type=int, nargs="+", default=[4, 8], help="group sizes K")
     p.add_argument("--images", type=int, default=10000, help="unlabelled test images the criteria read")
     p.add_argument("--json", type=Path, default=None, help="write every number here")
@@ -174,18 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     cols = ["run", "seed", "steps", "train_seconds", "accuracy", "nmi", "li_cat_final", *CRITERIA]
     machines = sorted({r["trained_on"] for r in runs if r["trained_on"]}) or ["not recorded"]
     print(f"## Every run ({len(runs)} runs, trained on {', '.join(machines)}; scored {time.strftime('%Y-%m-%d')})\n")
-    print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
-    for r in runs:
-        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    print(markdown_table(runs, cols))
     print(f"\nmedian accuracy {statistics.median(acc):.4f}, min {acc.min():.4f}, max {acc.max():.4f}")
-    print("\n## Spearman rho of each criterion with test accuracy\n\n| criterion | rho |\n|---|---|")
-    for c in CRITERIA:
-        print(f"| {c}{' (the default rule)' if c == DEFAULT_RULE else ''} | {rho[c]:.3f} |")
+    print("\n## Spearman rho of each criterion with test accuracy\n")
+    named = {c: c + (" (the default rule)" if c == DEFAULT_RULE else "") for c in CRITERIA}
+    print(markdown_table([[named[c], f"{rho[c]:.3f}"] for c in CRITERIA], ["criterion", "rho"]))
     print("\n## Picks in every group of K runs\n")
     gcols = ["k", "criterion", "groups", "pick_median", "pick_mean", "within_0.02_of_best", "best_mean", "median_mean"]
-    print("| " + " | ".join(gcols) + " |\n|" + "---|" * len(gcols))
-    for row in groups:
-        print("| " + " | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in gcols) + " |")
+    picks = [[f"{row[c]:.3f}" if isinstance(row[c], float) else row[c] for c in gcols] for row in groups]
+    print(markdown_table(picks, gcols))
     if args.json:
         args.json.write_text(
             json.dumps(

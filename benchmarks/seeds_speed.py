@@ -13,14 +13,19 @@ K x batch x steps / seconds. Run it alone on the machine: anything else running 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from infogan_edu.config import machine_summary, select_preset
-from infogan_edu.multiseed import MultiSeedTrainer
-from infogan_edu.train import Trainer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
+
+from infogan_edu.config import machine_summary, select_preset  # noqa: E402
+from infogan_edu.multiseed import MultiSeedTrainer  # noqa: E402
+from infogan_edu.train import Trainer  # noqa: E402
 
 
 def _time(step, steps: int, warmup: int, device: torch.device) -> float:
@@ -64,12 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         f"preset {config.preset}, width {config.width}, batch {config.batch_size}; {machine_summary()}; "
         f"torch {torch.__version__}; {time.strftime('%Y-%m-%d')}\n"
     )
-    print("| trainer | seeds | ms/step | ms/step per seed | images/s | vs Trainer | path |")
-    print("|---|---|---|---|---|---|---|")
     base = config.batch_size / rows[0][2]
+    table = []
     for name, k, sec, path in rows:
         ips = k * config.batch_size / sec
-        print(f"| {name} | {k} | {sec * 1e3:.1f} | {sec * 1e3 / k:.1f} | {ips:.0f} | {ips / base:.2f}x | {path} |")
+        table.append([name, k, f"{sec * 1e3:.1f}", f"{sec * 1e3 / k:.1f}", f"{ips:.0f}", f"{ips / base:.2f}x", path])
+    headers = ["trainer", "seeds", "ms/step", "ms/step per seed", "images/s", "vs Trainer", "path"]
+    print(markdown_table(table, headers))
     return 0
 
 

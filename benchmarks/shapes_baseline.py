@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import write_json  # noqa: E402
+from _record import markdown_table, write_json  # noqa: E402
 
 from infogan_edu.disentanglement import (  # noqa: E402
     bootstrap_mig,
@@ -54,11 +54,18 @@ def main(argv: list[str] | None = None) -> int:
         low, high = bootstrap_mig(read, factors, n_boot=args.boot)
         models[f"{arm}_s0"] = {"mig_real": mig(read, factors).score, "interval_95": [low, high]}
     p95 = float(np.percentile(untrained, 95))
-    print("| encoder | MIG on real images | 95% interval |\n|---|---|---|")
-    for name, r in models.items():
-        print(f"| {name} (shipped) | {r['mig_real']:.4f} | {r['interval_95'][0]:.4f} to {r['interval_95'][1]:.4f} |")
-    print(f"| {args.encoders} untrained encoders | median {np.median(untrained):.4f}, 95th percentile {p95:.4f} | "
-          f"{min(untrained):.4f} to {max(untrained):.4f} (all) |")
+    rows = [
+        [f"{name} (shipped)", f"{r['mig_real']:.4f}", f"{r['interval_95'][0]:.4f} to {r['interval_95'][1]:.4f}"]
+        for name, r in models.items()
+    ]
+    rows.append(
+        [
+            f"{args.encoders} untrained encoders",
+            f"median {np.median(untrained):.4f}, 95th percentile {p95:.4f}",
+            f"{min(untrained):.4f} to {max(untrained):.4f} (all)",
+        ]
+    )
+    print(markdown_table(rows, ["encoder", "MIG on real images", "95% interval"]))
     if args.json:
         payload = {"untrained_migs": untrained, "untrained_p95": p95, "shipped": models, "images": 10_000,
                    "boot": args.boot}  # fmt: skip

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import write_json  # noqa: E402
+from _record import markdown_table, write_json  # noqa: E402
 
 from infogan_edu.config import get_preset, lambda0_control  # noqa: E402
 from infogan_edu.data import load_mnist  # noqa: E402
@@ -65,15 +65,14 @@ def main(argv: list[str] | None = None) -> None:
             trainer.train()
             out[name] = digest(trainer.model, trainer.history)
     with tempfile.TemporaryDirectory() as folder:
-        several = MultiSeedTrainer(get_preset("cpu", **SHORT), [0, 1, 2], x_train, x_test, y_test, out_dir=folder,
-                                   progress=False)
+        several = MultiSeedTrainer(
+            get_preset("cpu", **SHORT), [0, 1, 2], x_train, x_test, y_test, out_dir=folder, progress=False
+        )
         several.train()
         several.sync()
         for seed, trainer in zip(several.seeds, several.trainers, strict=True):
             out[f"seeds_0-2_at_once_s{seed}"] = digest(trainer.model, trainer.history)
-    print("| run | weights | history |\n|---|---|---|")
-    for name, d in out.items():
-        print(f"| {name} | {d['weights']} | {d['history']} |")
+    print(markdown_table([{"run": name, **d} for name, d in out.items()], ["run", "weights", "history"]))
     if args.json:
         write_json(args.json, {"threads": 1, "runs": out}, "benchmarks/training_fingerprint.py", argv)
 

@@ -14,13 +14,18 @@ and checks that the two give the same numbers. Run it alone on the machine.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch.func import vmap
 
-from infogan_edu.config import machine_summary
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
+
+from infogan_edu.config import machine_summary  # noqa: E402
 
 # (name, transposed, in channels, out channels, input side) at width 1: D's two convolutions, G's two
 LAYERS = [
@@ -47,8 +52,8 @@ def _seconds(fn, reps: int) -> float:
 
 def _row(
     name: str, transposed: bool, c_in: int, c_out: int, side: int, k: int, b: int, reps: int, gen: torch.Generator
-) -> str:
-    """One layer's table row: the three ways timed (forward and backward), and vmap against grouped."""
+) -> list[str]:
+    """One layer's table row (its cells): the three ways timed (forward and backward), and vmap against grouped."""
     x = torch.randn(k, b, c_in, side, side, generator=gen)  # (K, B, C_in, S, S)
     shape = (c_in, c_out, 4, 4) if transposed else (c_out, c_in, 4, 4)
     w = (torch.randn(k, *shape, generator=gen) * 0.1).requires_grad_()  # (K, *weight)
@@ -71,7 +76,7 @@ def _row(
 
     diff = (by_vmap() - by_groups()).abs().max().item()
     ms = [_seconds(lambda f=f: fwd_bwd(f), reps) * 1e3 for f in (by_vmap, by_groups, by_loop)]
-    return f"| {name} | {ms[0]:.2f} | {ms[1]:.2f} | {ms[2]:.2f} | {diff:.1e} |"
+    return [name, f"{ms[0]:.2f}", f"{ms[1]:.2f}", f"{ms[2]:.2f}", f"{diff:.1e}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,12 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         f"K = {k}, batch {b}, width {args.width}; {machine_summary()}; torch {torch.__version__}; "
         f"{time.strftime('%Y-%m-%d')}\n"
     )
-    print("| layer | vmap (ms) | grouped (ms) | loop of K (ms) | max difference vmap vs grouped |")
-    print("|---|---|---|---|---|")
+    rows = []
     for name, transposed, c_in, c_out, side in LAYERS:
         c_in = c_in if c_in == 1 else max(1, round(c_in * args.width))
         c_out = c_out if c_out == 1 else max(1, round(c_out * args.width))
-        print(_row(name, transposed, c_in, c_out, side, k, b, args.reps, gen))
+        rows.append(_row(name, transposed, c_in, c_out, side, k, b, args.reps, gen))
+    headers = ["layer", "vmap (ms)", "grouped (ms)", "loop of K (ms)", "max difference vmap vs grouped"]
+    print(markdown_table(rows, headers))
     return 0
 
 

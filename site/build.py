@@ -13,8 +13,10 @@ pages request nothing from any other host.
 
 The lesson map takes each lesson's title, time and prerequisites from the notebook's own first
 cell (its "# title" line, "**Time:** ..." and "**Prerequisites:** ..." sentences) and its CPU minutes
-from the table in benchmarks/results/lesson-and-test-times.md, so there is nothing to keep in step
-by hand. A lesson without a measured time says "not measured".
+from the notebook's stored outputs: the cell that prints `clock.report()` (infogan_edu.clock.LessonClock)
+holds the CPU and wall time of the very run whose outputs the page shows, so the time and the outputs
+come from one run and there is nothing to keep in step by hand. A lesson whose stored output has no
+clock line says "not measured".
 
 Widgets that need a kernel (progress bars, the live TraversalExplorer) cannot run on a static page;
 their stored output is replaced on the page (not in the notebook) by a sentence saying so.
@@ -32,7 +34,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent
-TIMES = ROOT / "benchmarks" / "results" / "lesson-and-test-times.md"
+NOTEBOOKS = ROOT / "notebooks"
+CLOCK_CALL = re.compile(r"\bclock\.report\(\)")  # the source of the cell that prints the lesson's times
+# LessonClock.report()'s line, as infogan_edu/clock.py writes it:
+# "this notebook took 1.2 CPU min and 0.8 min of wall time, with 2 threads (the wall time grows ...)"
+CLOCK_LINE = re.compile(
+    r"this notebook took (?P<cpu>\d+\.\d) CPU min and (?P<wall>\d+\.\d) min of wall time, "
+    r"with (?P<threads>\d+) threads?\b"
+)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PROGRESS_RE = re.compile(r"\d+%\|")  # tqdm's text form: "InfoGAN [cpu]:   0%|     | 0/1500"
 EXPLORER_PAGE = "explorer"
@@ -59,18 +68,34 @@ def notebook_summary(path: Path) -> dict:
     }
 
 
-def cpu_minutes(path: Path = TIMES) -> dict[str, str]:
-    """notebook stem -> CPU minutes, from the results table's first column whose header names CPU minutes."""
-    out: dict[str, str] = {}
-    column = None
-    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if column is None:
-            column = next((i for i, c in enumerate(cells) if "CPU min" in c), None) if line.startswith("|") else None
+def _output_text(output: dict) -> str:
+    """What a stored output printed: a stream's text, or a result's text/plain."""
+    if output.get("output_type") == "stream":
+        return "".join(output.get("text", ""))
+    return "".join(output.get("data", {}).get("text/plain", ""))
+
+
+def clock_report(nb: dict) -> dict[str, str] | None:
+    """The CPU minutes, wall minutes and threads that the notebook's `clock.report()` cell printed when it was
+    stored (the last such cell, the last clock line of its outputs), as written there; None when no stored
+    output holds a clock line."""
+    found = None
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or not CLOCK_CALL.search("".join(cell.get("source", ""))):
             continue
-        stem = re.fullmatch(r"\d\d[a-z]?_\w+|appendix_[a-z]_\w+", cells[0])
-        if stem and len(cells) > column and re.match(r"\d", cells[column]):
-            out[cells[0]] = cells[column].split()[0]
+        for output in cell.get("outputs", []):
+            for match in CLOCK_LINE.finditer(_output_text(output)):
+                found = match.groupdict()
+    return found
+
+
+def cpu_minutes(folder: Path = NOTEBOOKS) -> dict[str, str]:
+    """notebook stem -> the CPU minutes its stored clock line reports, for every notebook in `folder` that has one."""
+    out: dict[str, str] = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        report = clock_report(json.loads(path.read_text(encoding="utf-8")))
+        if report is not None:
+            out[path.stem] = report["cpu"]
     return out
 
 
@@ -98,8 +123,8 @@ def index_page(lessons: list[dict], exercises: list[dict], minutes: dict[str, st
         lines.append(f"| {link} | {time} | {prereq} | {minutes.get(lesson['stem'], 'not measured')} |")
     lines += [
         "",
-        "CPU minutes: the whole notebook executed on a 2-core machine without a GPU "
-        "(benchmarks/results/lesson-and-test-times.md in the repository).",
+        "CPU minutes: what the notebook's last cell printed in the very run whose outputs its page shows "
+        "(`infogan_edu.clock.LessonClock`: the CPU time of all the kernel's threads, from the set-up cell to the end).",
         "",
         "## The traversal explorer, without a kernel",
         "",
@@ -112,16 +137,20 @@ def index_page(lessons: list[dict], exercises: list[dict], minutes: dict[str, st
         "|---|---|---|---|",
     ]
     for ex in exercises:
-        lines.append(f"| [{_cell(ex['title'], ex['stem'])}](exercises/{ex['stem']}.ipynb) | "
-                     f"{_cell(ex['lesson'], '')} | {_cell(ex['time'], 'not stated')} | "
-                     f"[solution](exercises/solutions/{ex['stem']}.ipynb) |")
+        lines.append(
+            f"| [{_cell(ex['title'], ex['stem'])}](exercises/{ex['stem']}.ipynb) | "
+            f"{_cell(ex['lesson'], '')} | {_cell(ex['time'], 'not stated')} | "
+            f"[solution](exercises/solutions/{ex['stem']}.ipynb) |"
+        )
+
     def toctree(caption: str, entries: list[str]) -> list[str]:
         return ["", "```{toctree}", ":hidden:", ":maxdepth: 1", f":caption: {caption}", "", *entries, "```"]
 
     lines += toctree("Lessons", [f"lessons/{lesson['stem']}" for lesson in lessons] + [EXPLORER_PAGE])
     lines += toctree("Exercises", [f"exercises/{ex['stem']}" for ex in exercises])
-    lines += toctree("Solutions", [f"{ex['title'].split(':')[0]}, solution <exercises/solutions/{ex['stem']}>"
-                                   for ex in exercises])
+    lines += toctree(
+        "Solutions", [f"{ex['title'].split(':')[0]}, solution <exercises/solutions/{ex['stem']}>" for ex in exercises]
+    )
     lines.append("")
     return "\n".join(lines)
 
@@ -131,8 +160,10 @@ def _widget_note(text: str, explorer_link: str) -> str:
     if PROGRESS_RE.search(text):
         what = "A progress bar was drawn here while the cell ran; it is a widget, shown only with a kernel."
     elif text.startswith("TraversalExplorer("):
-        what = ("The live traversal explorer was here: it needs a running kernel (open this lesson in JupyterLab). "
-                f'<a href="{explorer_link}">The explorer without a kernel</a> works on this site.')
+        what = (
+            "The live traversal explorer was here: it needs a running kernel (open this lesson in JupyterLab). "
+            f'<a href="{explorer_link}">The explorer without a kernel</a> works on this site.'
+        )
     else:
         what = "An interactive widget was here: it needs a running kernel (open this notebook in JupyterLab)."
     return f'<p class="widget-note"><em>{what}</em></p>'
@@ -180,8 +211,10 @@ def stage(src: Path) -> None:
     lessons = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         lessons.append(notebook_summary(path))
-        _write(page_copy(json.loads(path.read_text(encoding="utf-8")), f"../{EXPLORER_PAGE}.html"),
-               src / "lessons" / path.name)
+        _write(
+            page_copy(json.loads(path.read_text(encoding="utf-8")), f"../{EXPLORER_PAGE}.html"),
+            src / "lessons" / path.name,
+        )
     exercises = []
     for path in sorted((ROOT / "exercises").glob("ex[0-9][0-9]_*.ipynb")):
         solution = ROOT / "exercises" / "solutions" / path.name
@@ -189,15 +222,21 @@ def stage(src: Path) -> None:
         meta = nb["metadata"].get("exercise", {})
         summary = notebook_summary(path)
         exercises.append({**summary, "title": summary["title"], "lesson": meta.get("lesson", "")})
-        note = (f"> **The learner's copy**: the functions to write raise `NotImplementedError`. "
-                f"[The worked solution, with its outputs](solutions/{path.name}).")
+        note = (
+            f"> **The learner's copy**: the functions to write raise `NotImplementedError`. "
+            f"[The worked solution, with its outputs](solutions/{path.name})."
+        )
         _write(_with_note(page_copy(nb, f"../{EXPLORER_PAGE}.html"), note), src / "exercises" / path.name)
         if solution.is_file():
             sol = json.loads(solution.read_text(encoding="utf-8"))
-            note = (f"> **The worked solution.** [The learner's copy](../{path.name}) has the same cells, "
-                    "without the answers.")
-            _write(_with_note(page_copy(sol, f"../../{EXPLORER_PAGE}.html"), note),
-                   src / "exercises" / "solutions" / path.name)
+            note = (
+                f"> **The worked solution.** [The learner's copy](../{path.name}) has the same cells, "
+                "without the answers."
+            )
+            _write(
+                _with_note(page_copy(sol, f"../../{EXPLORER_PAGE}.html"), note),
+                src / "exercises" / "solutions" / path.name,
+            )
     (src / "index.md").write_text(index_page(lessons, exercises, cpu_minutes()), encoding="utf-8")
     (src / f"{EXPLORER_PAGE}.md").write_text(explorer_page(), encoding="utf-8")
 
@@ -210,7 +249,7 @@ def explorer_page() -> str:
     model, info = load_pretrained("mnist_cpu")
     explorer = static_explorer(model)
     n_values = len(explorer.axes[1][1])
-    return "\n".join([
+    lines = [
         "# The traversal explorer, without a kernel",
         "",
         f"The generator shipped with `infogan_edu` (the `{info['preset']}` preset, {info['steps']:,} steps, "
@@ -230,7 +269,8 @@ def explorer_page() -> str:
         "In JupyterLab, `infogan_edu.static_explorer.static_explorer(model)` as the last line of a cell shows the "
         "same explorer; lesson 03's `TraversalExplorer` draws any value live, with a kernel.",
         "",
-    ])
+    ]
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------------------- build
@@ -253,8 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print Sphinx's progress, not only its warnings")
     args = parser.parse_args(argv)
     index = build(args.out.resolve(), quiet=not args.verbose)
-    print(f"[site] built {index}\n[site] publish the folder {index.parent} on any static web host, "
-          f"or look at it with: python -m http.server -d {index.parent} 8000 --bind 127.0.0.1")
+    print(
+        f"[site] built {index}\n[site] publish the folder {index.parent} on any static web host, "
+        f"or look at it with: python -m http.server -d {index.parent} 8000 --bind 127.0.0.1"
+    )
     return 0
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from infogan_edu.data import find_dataset
 
+from ._tables import has_row, table_rows
+
 ROOT = Path(__file__).resolve().parents[1]
 needs_mnist = pytest.mark.skipif(
     find_dataset("mnist") is None, reason="MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)"
@@ -33,7 +35,8 @@ def run(*args: str) -> str:
 @needs_mnist
 def test_gpu_speed_cpu_variant_runs() -> None:
     text = run("benchmarks/gpu_speed.py", "--quick", "--steps", "3", "--warmup", "1")
-    assert "| 1 baseline" in text and "| 3 + no per-step host sync" in text
+    stages = [row[0] for row in table_rows(text)]
+    assert any(s.startswith("1 baseline") for s in stages) and "3 + no per-step host sync" in stages
     assert "GFLOP per image" in text and "skipped: CUDA only" in text
 
 
@@ -44,15 +47,25 @@ def test_reproduce_mnist_runs_tiny(tmp_path: Path) -> None:
         "benchmarks/reproduce_mnist.py", "--seeds", "0", "--control-seeds", "0", "--steps", "20", "--out", str(tmp_path)
     )
     assert "lambda = 0 control" in text and "median test accuracy over 1 seeds" in text
-    assert "| fast path |" in text and "| channels_last |" in text  # the cpu preset's one fast-path switch
+    header, row = table_rows(text)[:2]
+    assert row[header.index("fast path")] == "channels_last"  # the cpu preset's one fast-path switch
 
 
 @pytest.mark.slow
 @needs_mnist
 def test_reproduce_mnist_reports_a_failed_run_and_goes_on(tmp_path: Path) -> None:
     text = run(
-        "benchmarks/reproduce_mnist.py", "--seeds", "0", "1", "--control-seeds", "--jobs", "2",
-        "--set", "lr_d=-1", "--out", str(tmp_path),
+        "benchmarks/reproduce_mnist.py",
+        "--seeds",
+        "0",
+        "1",
+        "--control-seeds",
+        "--jobs",
+        "2",
+        "--set",
+        "lr_d=-1",
+        "--out",
+        str(tmp_path),
     )
     assert text.count("failed: error: TrainConfig.lr_d must be a finite number > 0") == 2
 
@@ -61,19 +74,24 @@ def test_reproduce_mnist_reports_a_failed_run_and_goes_on(tmp_path: Path) -> Non
 @needs_mnist
 def test_cpu_ablation_runs_tiny() -> None:
     text = run("benchmarks/cpu_ablation.py", "--seeds", "0", "--steps", "2", "--only", "preset", "round1")
-    assert "| preset | 0 |" in text and "| round1 | 0 |" in text
+    assert has_row(text, "preset", "0") and has_row(text, "round1", "0")
 
 
 @pytest.mark.slow
 @needs_mnist
 def test_category_purity_runs_tiny() -> None:
     text = run(
-        "benchmarks/category_purity.py", "infogan_edu/checkpoints/mnist_cpu.pt",
-        "--epochs", "1", "--train-limit", "2000", "--per-category", "20",
+        "benchmarks/category_purity.py",
+        "infogan_edu/checkpoints/mnist_cpu.pt",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "2000",
+        "--per-category",
+        "20",
     )
     assert "reference classifier (MLP, 1 epochs on 2000 images)" in text
-    row = next(line for line in text.splitlines() if line.startswith("| infogan_edu/checkpoints/mnist_cpu.pt"))
-    assert row.startswith("| infogan_edu/checkpoints/mnist_cpu.pt | 0.955 |")  # the shipped model's test accuracy
+    assert has_row(text, "infogan_edu/checkpoints/mnist_cpu.pt", "0.955")  # the shipped model's test accuracy
 
 
 @pytest.mark.slow
@@ -81,8 +99,17 @@ def test_category_purity_runs_tiny() -> None:
 def test_category_purity_effects_and_raw_json(tmp_path: Path) -> None:
     out = tmp_path / "purity.json"
     text = run(
-        "benchmarks/category_purity.py", "infogan_edu/checkpoints/mnist_cpu.pt", "--effects", "--json", str(out),
-        "--epochs", "1", "--train-limit", "2000", "--per-category", "20",
+        "benchmarks/category_purity.py",
+        "infogan_edu/checkpoints/mnist_cpu.pt",
+        "--effects",
+        "--json",
+        str(out),
+        "--epochs",
+        "1",
+        "--train-limit",
+        "2000",
+        "--per-category",
+        "20",
     )
     assert "c2: " in text and "c3: " in text
     raw = json.loads(out.read_text())
@@ -97,7 +124,7 @@ def test_category_purity_effects_and_raw_json(tmp_path: Path) -> None:
 def test_invariance_cost_runs_tiny(tmp_path: Path) -> None:
     out = tmp_path / "cost.json"
     text = run("benchmarks/invariance_cost.py", "--blocks", "2", "--block-steps", "1", "--json", str(out))
-    assert "| plain |" in text and "| invariance |" in text and "ratio invariance / plain" in text
+    assert has_row(text, "plain") and has_row(text, "invariance") and "ratio invariance / plain" in text
     raw = json.loads(out.read_text())
     assert raw["ratio"] > 0 and len(raw["blocks_ms_per_step"]["plain"]) == 2
 
@@ -118,10 +145,15 @@ def test_majority_vote_lets_two_categories_claim_one_digit() -> None:
 @needs_mnist
 def test_evaluation_shortcuts_runs_on_a_study(tmp_path: Path) -> None:
     out = tmp_path / "shortcuts.json"
-    text = run("benchmarks/evaluation_shortcuts.py", "--study", "infogan_edu/results/invariance-study-plain.json",
-               "--json", str(out))
+    text = run(
+        "benchmarks/evaluation_shortcuts.py",
+        "--study",
+        "infogan_edu/results/invariance-study-plain.json",
+        "--json",
+        str(out),
+    )
     raw = json.loads(out.read_text())
-    assert "| summary | accuracy |" in text and raw["summary"]["runs"] == len(raw["runs"]) >= 2
+    assert has_row(text, "summary", "accuracy") and raw["summary"]["runs"] == len(raw["runs"]) >= 2
     for r in raw["runs"]:
         assert r["majority_vote"] >= r["reported"] and r["best_step"] >= r["last_step"]
 
@@ -130,16 +162,16 @@ def test_invariance_report_lists_every_seed_of_the_raw_json() -> None:
     text = run("benchmarks/invariance_report.py")
     study = json.loads((ROOT / "infogan_edu" / "results" / "invariance-study.json").read_text())
     table = text.split("## Every seed")[1].split("\n\n")[1].splitlines()[2:]  # the rows below the header
-    assert len(table) >= len(study["runs"]) and "| with the term |" in text
+    assert len(table) >= len(study["runs"]) and has_row(text, "with the term")
     for r in study["runs"]:
-        assert f"| {r['seed']} |" in text and f"{r['accuracy']:.3f}" in text
+        assert has_row(text, str(r["seed"])) and f"{r['accuracy']:.3f}" in text
 
 
 @pytest.mark.slow
 def test_shapes_baseline_runs_tiny(tmp_path: Path) -> None:
     out = tmp_path / "baseline.json"
     text = run("benchmarks/shapes_baseline.py", "--encoders", "1", "--boot", "3", "--json", str(out))
-    assert "| infogan_s0 (shipped) |" in text and "untrained encoders" in text
+    assert has_row(text, "infogan_s0 (shipped)") and "untrained encoders" in text
     raw = json.loads(out.read_text())
     assert len(raw["untrained_migs"]) == 1 and set(raw["shipped"]) == {"infogan_s0", "control_s0"}
 
@@ -169,7 +201,7 @@ def test_gpu_scripts_parse_and_source_their_settings(name: str) -> None:
 
 def test_seeds_speed_quick_runs() -> None:
     text = run("benchmarks/seeds_speed.py", "--quick")
-    assert "| Trainer (one seed) | 1 |" in text and "| MultiSeedTrainer K=2 | 2 |" in text
+    assert has_row(text, "Trainer (one seed)", "1") and has_row(text, "MultiSeedTrainer K=2", "2")
 
 
 @pytest.mark.slow
@@ -180,15 +212,45 @@ def test_select_and_seed_study_run_tiny(tmp_path: Path) -> None:
         "benchmarks/reproduce_mnist.py", "--select", "3", "--groups", "1", "--steps", "4", "--out", str(tmp_path), *tiny
     )
     assert text.count("**picked**") == 1 and "median accuracy of the 1 picks" in text
-    assert all(f"| 0 | {s} |" in text for s in (0, 1, 2))  # every seed is listed, not only the pick
+    assert all(has_row(text, "0", str(s)) for s in (0, 1, 2))  # every seed is listed, not only the pick
     study = run("benchmarks/seed_study.py", "--runs", str(tmp_path / "cpu-k3-g0"), "--images", "500", "--groups", "2")
-    assert "## Spearman rho" in study and "| agreement (the default rule) |" in study
+    assert "## Spearman rho" in study and has_row(study, "agreement (the default rule)")
     for criterion in ("agreement", "balance", "stability", "confidence"):  # the three groups of two, per criterion
-        assert f"| 2 | {criterion} | 3 |" in study
+        assert has_row(study, "2", criterion, "3")
 
 
 def test_vmap_vs_grouped_runs_and_agrees() -> None:
     text = run("benchmarks/vmap_vs_grouped.py", "--k", "2", "--batch", "4", "--reps", "1")
-    rows = [line for line in text.splitlines() if line.startswith(("| D ", "| G "))]
+    rows = [row for row in table_rows(text) if row[0].startswith(("D ", "G "))]
     assert len(rows) == 4
-    assert all(float(r.rstrip(" |").rsplit("| ", 1)[1]) < 1e-5 for r in rows)  # vmap and grouped give one result
+    assert all(float(row[-1]) < 1e-5 for row in rows)  # vmap and grouped give one result
+
+
+def _record_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_record", ROOT / "benchmarks" / "_record.py")
+    record = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(record)
+    return record
+
+
+def test_markdown_table_keeps_every_cell_as_written() -> None:
+    table = _record_module().markdown_table
+    text = table([["a", 1.50, None], {"name": "bc", "n": "0.900"}, ("d", "007", "1.2x")], ["name", "n", "note"])
+    # by hand: tabulate's github layout (each column two wider than its header at least); every cell is str(cell),
+    # so 1.5 stays 1.5, "0.900" and "007" keep their zeros, None prints as None and a missing key is an empty cell
+    assert text == (
+        "| name   | n     | note   |\n"
+        "|--------|-------|--------|\n"
+        "| a      | 1.5   | None   |\n"
+        "| bc     | 0.900 |        |\n"
+        "| d      | 007   | 1.2x   |"
+    )
+    assert table_rows(text) == [["name", "n", "note"], ["a", "1.5", "None"], ["bc", "0.900", ""], ["d", "007", "1.2x"]]
+    assert table([], ["x", "y"]) == "| x   | y   |\n|-----|-----|"  # no rows: the header alone
+
+
+def test_markdown_table_refuses_a_row_of_the_wrong_length() -> None:
+    with pytest.raises(ValueError, match="a row of 2 cells under 3 headers"):
+        _record_module().markdown_table([["a", "b"]], ["x", "y", "z"])

@@ -37,6 +37,8 @@ from infogan_edu.exercises import _checks as ec_checks
 from infogan_edu.exercises import ex01_gan_losses as ex01
 from infogan_edu.latent import Latent, LatentSpec
 
+from ._tables import has_row
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -97,8 +99,15 @@ def test_solution_notebook_anatomy(path: Path) -> None:
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert nb.cells[0].source.startswith(f"# Exercise {number}:")
-    for needed in ("**Belongs to:** Lesson", "**Time:**", "By the end you will have", "## How to work through",
-                   "✏️ Your turn", "## Summary", "## References"):
+    for needed in (
+        "**Belongs to:** Lesson",
+        "**Time:**",
+        "By the end you will have",
+        "## How to work through",
+        "✏️ Your turn",
+        "## Summary",
+        "## References",
+    ):
         assert needed in text, f"{path.name}: no {needed!r}"
     setup = [c for c, t in zip(nb.cells, tags, strict=True) if "setup" in t]
     assert len(setup) == 1 and "torch.manual_seed" in setup[0].source and "__version__" in setup[0].source
@@ -208,15 +217,18 @@ print("kept")
 
 
 def test_prediction_cells_lose_their_values_and_their_reasoning_and_keep_their_questions() -> None:
-    source = '''# which will it be?   A: up | B: down
+    source = """# which will it be?   A: up | B: down
 guess_a = "B"  # the bound cannot pass H(c)
 guess_b = 0.5
-'''
+"""
     out = gen.blank_predictions(source)
-    assert out == '''# which will it be?   A: up | B: down
+    assert (
+        out
+        == """# which will it be?   A: up | B: down
 guess_a = None  # why?
 guess_b = None
-'''
+"""
+    )
     with pytest.raises(gen.ExerciseSourceError, match="only assignments"):
         gen.blank_predictions("x = 1\nprint(x)\n")
     with pytest.raises(gen.ExerciseSourceError, match="one constant"):
@@ -282,8 +294,10 @@ def test_student_copy_has_no_solution_and_no_outputs(solution: Path) -> None:
     assert stubs
     for c in stubs:
         if "prediction" in c.metadata.get("tags", []):  # every prediction blank
-            assert all(isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and n.value.value is None
-                       for n in ast.parse(c.source).body)
+            assert all(
+                isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and n.value.value is None
+                for n in ast.parse(c.source).body
+            )
         else:
             assert f'raise NotImplementedError("Exercise {number}: write your answer here")' in c.source
     stub_lines = {line.strip() for c in stubs for line in c.source.splitlines()}
@@ -306,7 +320,10 @@ def _execute(path: Path) -> nbformat.NotebookNode:
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, allow_errors=True, timeout=120, kernel_name="python3",
+        nb,
+        allow_errors=True,
+        timeout=120,
+        kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
@@ -376,8 +393,7 @@ def test_reference_solution_passes(name: str, ref: dict[str, Callable[..., Any]]
 
 
 # ---------------------------------------------------------------------------- the mutations
-def _gaussian(mean, log_std, c, clamp=True, *, log_term=True, square=True, codes="sum", use_clamp=True,
-              log_var=False):
+def _gaussian(mean, log_std, c, clamp=True, *, log_term=True, square=True, codes="sum", use_clamp=True, log_var=False):
     """A Gaussian NLL with switchable mistakes (the reference is all defaults)."""
     if clamp and use_clamp:
         log_std = log_std.clamp(-3.0, 2.0)
@@ -387,8 +403,17 @@ def _gaussian(mean, log_std, c, clamp=True, *, log_term=True, square=True, codes
     return nll.sum(dim=1).mean() if codes == "sum" else nll.mean()
 
 
-def _traversal(spec: LatentSpec, code: str, values, base: Latent, *, resample=False, name_index=False,
-               keep_others=True, long_cat=True) -> Latent:
+def _traversal(
+    spec: LatentSpec,
+    code: str,
+    values,
+    base: Latent,
+    *,
+    resample=False,
+    name_index=False,
+    keep_others=True,
+    long_cat=True,
+) -> Latent:
     """A traversal with switchable mistakes."""
     info = spec.code(code)
     vals = torch.as_tensor(values)
@@ -484,53 +509,119 @@ G_OK = lambda f: -F.logsigmoid(f).mean()  # noqa: E731
 # (id, check, the functions passed to it, a phrase the friendly message must contain)
 MUTATIONS: list[tuple[str, Callable[..., ec.CheckResult], tuple, str]] = [
     # exercise 1
-    ("d_wrong_sign", ec.check_gan_losses,
-     (lambda r, f: F.logsigmoid(r).mean() + F.logsigmoid(-f).mean(), G_OK), "sign is flipped"),
-    ("d_real_fake_swapped", ec.check_gan_losses,
-     (lambda r, f: -(F.logsigmoid(f).mean() + F.logsigmoid(-r).mean()), G_OK), "swapped"),
-    ("d_naive_log_sigmoid", ec.check_gan_losses,
-     (lambda r, f: -(torch.log(torch.sigmoid(r)).mean() + torch.log(1 - torch.sigmoid(f)).mean()), G_OK),
-     "F.logsigmoid"),
-    ("d_one_bce_over_both_batches", ec.check_gan_losses,
-     (lambda r, f: F.binary_cross_entropy_with_logits(
-         torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])), G_OK), "own batch"),
-    ("g_minimax_instead_of_non_saturating", ec.check_gan_losses,
-     (D_OK, lambda f: F.logsigmoid(-f).mean()), "minimax"),
+    (
+        "d_wrong_sign",
+        ec.check_gan_losses,
+        (lambda r, f: F.logsigmoid(r).mean() + F.logsigmoid(-f).mean(), G_OK),
+        "sign is flipped",
+    ),
+    (
+        "d_real_fake_swapped",
+        ec.check_gan_losses,
+        (lambda r, f: -(F.logsigmoid(f).mean() + F.logsigmoid(-r).mean()), G_OK),
+        "swapped",
+    ),
+    (
+        "d_naive_log_sigmoid",
+        ec.check_gan_losses,
+        (lambda r, f: -(torch.log(torch.sigmoid(r)).mean() + torch.log(1 - torch.sigmoid(f)).mean()), G_OK),
+        "F.logsigmoid",
+    ),
+    (
+        "d_one_bce_over_both_batches",
+        ec.check_gan_losses,
+        (
+            lambda r, f: F.binary_cross_entropy_with_logits(
+                torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])
+            ),
+            G_OK,
+        ),
+        "own batch",
+    ),
+    ("g_minimax_instead_of_non_saturating", ec.check_gan_losses, (D_OK, lambda f: F.logsigmoid(-f).mean()), "minimax"),
     ("g_wrong_sign", ec.check_gan_losses, (D_OK, lambda f: F.logsigmoid(f).mean()), "sign is flipped"),
     ("g_returns_a_float", ec.check_gan_losses, (D_OK, lambda f: -F.logsigmoid(f).mean().item()), "not a torch tensor"),
     ("g_detached", ec.check_gan_losses, (D_OK, lambda f: -F.logsigmoid(f).mean().detach()), "not connected"),
     # exercise 2
-    ("entropy_in_bits", ec.check_categorical_bound,
-     (lambda p: -(torch.xlogy(p, p) / math.log(2)).sum(-1), _bound), "bits"),
+    (
+        "entropy_in_bits",
+        ec.check_categorical_bound,
+        (lambda p: -(torch.xlogy(p, p) / math.log(2)).sum(-1), _bound),
+        "bits",
+    ),
     ("entropy_nan_at_zero", ec.check_categorical_bound, (lambda p: -(p * torch.log(p)).sum(-1), _bound), "0 * ln 0"),
     ("entropy_sums_the_batch_too", ec.check_categorical_bound, (lambda p: -torch.xlogy(p, p).sum(), _bound), "dim=-1"),
-    ("bound_missing_h_c", ec.check_categorical_bound,
-     (_entropy_ok, lambda *a: _bound(*a, how="no_entropy")), "H(c) term is missing"),
-    ("bound_softmax_before_cross_entropy", ec.check_categorical_bound,
-     (_entropy_ok, lambda *a: _bound(*a, how="softmax_first")), "softmax twice"),
+    (
+        "bound_missing_h_c",
+        ec.check_categorical_bound,
+        (_entropy_ok, lambda *a: _bound(*a, how="no_entropy")),
+        "H(c) term is missing",
+    ),
+    (
+        "bound_softmax_before_cross_entropy",
+        ec.check_categorical_bound,
+        (_entropy_ok, lambda *a: _bound(*a, how="softmax_first")),
+        "softmax twice",
+    ),
     ("bound_in_bits", ec.check_categorical_bound, (_entropy_ok, lambda *a: _bound(*a, how="log2")), "bits"),
-    ("bound_ln_k_for_a_skewed_prior", ec.check_categorical_bound,
-     (_entropy_ok, lambda *a: _bound(*a, how="uniform_entropy")), "entropy of the prior"),
-    ("bound_log_of_softmax", ec.check_categorical_bound,
-     (_entropy_ok, lambda *a: _bound(*a, how="naive_log_softmax")), "log_softmax"),
+    (
+        "bound_ln_k_for_a_skewed_prior",
+        ec.check_categorical_bound,
+        (_entropy_ok, lambda *a: _bound(*a, how="uniform_entropy")),
+        "entropy of the prior",
+    ),
+    (
+        "bound_log_of_softmax",
+        ec.check_categorical_bound,
+        (_entropy_ok, lambda *a: _bound(*a, how="naive_log_softmax")),
+        "log_softmax",
+    ),
     ("bound_nll_sign", ec.check_categorical_bound, (_entropy_ok, lambda *a: _bound(*a, how="nll_sign")), "wrong sign"),
     # exercise 3
-    ("gauss_no_log_sigma", ec.check_gaussian_nll,
-     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, log_term=False),), "log sigma term is missing"),
-    ("gauss_sigma_not_squared", ec.check_gaussian_nll,
-     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, square=False),), "2 sigma instead of 2 sigma^2"),
-    ("gauss_log_std_read_as_log_variance", ec.check_gaussian_nll,
-     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, log_var=True),), "not log sigma^2"),
-    ("gauss_no_clamping", ec.check_gaussian_nll,
-     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, use_clamp=False),), "no clamping"),
-    ("gauss_always_clamps", ec.check_gaussian_nll,
-     (lambda m, s, c, clamp=True: _gaussian(m, s, c, clamp=True),), "clamp=False"),
-    ("gauss_mean_over_codes", ec.check_gaussian_nll,
-     (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, codes="mean"),), "averaged over the codes"),
+    (
+        "gauss_no_log_sigma",
+        ec.check_gaussian_nll,
+        (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, log_term=False),),
+        "log sigma term is missing",
+    ),
+    (
+        "gauss_sigma_not_squared",
+        ec.check_gaussian_nll,
+        (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, square=False),),
+        "2 sigma instead of 2 sigma^2",
+    ),
+    (
+        "gauss_log_std_read_as_log_variance",
+        ec.check_gaussian_nll,
+        (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, log_var=True),),
+        "not log sigma^2",
+    ),
+    (
+        "gauss_no_clamping",
+        ec.check_gaussian_nll,
+        (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, use_clamp=False),),
+        "no clamping",
+    ),
+    (
+        "gauss_always_clamps",
+        ec.check_gaussian_nll,
+        (lambda m, s, c, clamp=True: _gaussian(m, s, c, clamp=True),),
+        "clamp=False",
+    ),
+    (
+        "gauss_mean_over_codes",
+        ec.check_gaussian_nll,
+        (lambda *a, clamp=True: _gaussian(*a, clamp=clamp, codes="mean"),),
+        "averaged over the codes",
+    ),
     # exercise 4
     ("mc_uses_true_posterior", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="true_posterior"),), "I(c; x) itself"),
-    ("mc_argmax_of_posterior_exceeds_mi", ec.check_mc_lower_bound,
-     (lambda *a: _mc(*a, how="argmax_posterior"),), "above the true I(c; x)"),
+    (
+        "mc_argmax_of_posterior_exceeds_mi",
+        ec.check_mc_lower_bound,
+        (lambda *a: _mc(*a, how="argmax_posterior"),),
+        "above the true I(c; x)",
+    ),
     ("mc_index_swapped", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="swapped"),), "log_q[c, x]"),
     ("mc_missing_h_c", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="no_entropy"),), "H(c) term is missing"),
     ("mc_wrong_sign_exceeds_mi", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="sign"),), "above the true"),
@@ -538,20 +629,35 @@ MUTATIONS: list[tuple[str, Callable[..., ec.CheckResult], tuple, str]] = [
     ("mc_ignores_generator", ec.check_mc_lower_bound, (lambda *a: _mc(*a, how="global_rng"),), "generator"),
     # exercise 5
     ("traversal_resamples_noise", ec.check_traversal, (lambda *a: _traversal(*a, resample=True),), "new noise"),
-    ("traversal_sweeps_wrong_code", ec.check_traversal,
-     (lambda *a: _traversal(*a, name_index=True),), "instead of c"),
-    ("traversal_resets_other_codes", ec.check_traversal,
-     (lambda *a: _traversal(*a, keep_others=False),), "should stay at its base value"),
+    ("traversal_sweeps_wrong_code", ec.check_traversal, (lambda *a: _traversal(*a, name_index=True),), "instead of c"),
+    (
+        "traversal_resets_other_codes",
+        ec.check_traversal,
+        (lambda *a: _traversal(*a, keep_others=False),),
+        "should stay at its base value",
+    ),
     ("traversal_float_categories", ec.check_traversal, (lambda *a: _traversal(*a, long_cat=False),), "torch.long"),
     ("traversal_writes_into_base", ec.check_traversal, (_traversal_in_place,), "in place"),
     # exercise 6
     ("accuracy_without_matching", ec.check_hungarian_accuracy, (lambda p, t: _accuracy(p, t, how="raw"),), "directly"),
-    ("accuracy_many_to_one", ec.check_hungarian_accuracy,
-     (lambda p, t: _accuracy(p, t, how="many_to_one"),), "same label"),
-    ("accuracy_minimising_matching", ec.check_hungarian_accuracy,
-     (lambda p, t: _accuracy(p, t, how="minimise"),), "minimises"),
-    ("accuracy_mapping_inverted", ec.check_hungarian_accuracy,
-     (lambda p, t: _accuracy(p, t, how="inverted_mapping"),), "mapping category -> label"),
+    (
+        "accuracy_many_to_one",
+        ec.check_hungarian_accuracy,
+        (lambda p, t: _accuracy(p, t, how="many_to_one"),),
+        "same label",
+    ),
+    (
+        "accuracy_minimising_matching",
+        ec.check_hungarian_accuracy,
+        (lambda p, t: _accuracy(p, t, how="minimise"),),
+        "minimises",
+    ),
+    (
+        "accuracy_mapping_inverted",
+        ec.check_hungarian_accuracy,
+        (lambda p, t: _accuracy(p, t, how="inverted_mapping"),),
+        "mapping category -> label",
+    ),
 ]
 
 
@@ -600,8 +706,9 @@ def test_every_task_declares_hints_shown_collapsed_below_its_check(path: Path) -
     <details> blocks, in a hints cell right after the task's check cell (the generator keeps them in sync)."""
     hints = gen.check_module_hints(path)
     nb = nbformat.read(path, as_version=4)
-    tasks = [name for c in nb.cells if "solution" in c.metadata.get("tags", [])
-             for name in gen._solution_function_names(c)]
+    tasks = [
+        name for c in nb.cells if "solution" in c.metadata.get("tags", []) for name in gen._solution_function_names(c)
+    ]
     assert set(tasks) <= set(hints), f"no HINTS for {sorted(set(tasks) - set(hints))}"
     for name in tasks:
         assert len(hints[name]) >= 2 and all(h.strip() for h in hints[name]), name
@@ -652,7 +759,6 @@ def test_unclamped_nll_is_huge_for_a_tiny_log_std(ref: dict[str, Callable[..., A
     assert math.isclose(clamped, -3 + 0.5 * math.log(2 * math.pi) + 0.125 * math.exp(6), rel_tol=1e-5)
 
 
-
 def test_every_check_is_importable_from_the_package_root() -> None:
     for path in SOLUTIONS:
         module = importlib.import_module(f"infogan_edu.exercises.{path.stem}")
@@ -669,24 +775,48 @@ def _optimizers(model, lr_d, lr_g, betas, *, how="right"):
     d_params, q_params = list(model.d.parameters()), list(model.q_head.parameters())
     g_params = list(model.g.parameters())
     if how == "q_in_g":
-        return (torch.optim.Adam(d_params, lr=lr_d, betas=betas),
-                torch.optim.Adam(g_params + q_params, lr=lr_g, betas=betas))
+        return (
+            torch.optim.Adam(d_params, lr=lr_d, betas=betas),
+            torch.optim.Adam(g_params + q_params, lr=lr_g, betas=betas),
+        )
     if how == "q_nowhere":
         return torch.optim.Adam(d_params, lr=lr_d, betas=betas), torch.optim.Adam(g_params, lr=lr_g, betas=betas)
     if how == "g_in_d":
-        return (torch.optim.Adam(d_params + q_params + g_params, lr=lr_d, betas=betas),
-                torch.optim.Adam(g_params, lr=lr_g, betas=betas))
+        return (
+            torch.optim.Adam(d_params + q_params + g_params, lr=lr_d, betas=betas),
+            torch.optim.Adam(g_params, lr=lr_g, betas=betas),
+        )
     if how == "sgd":
         return torch.optim.SGD(d_params + q_params, lr=lr_d), torch.optim.SGD(g_params, lr=lr_g)
     if how == "lr_swapped":
-        return (torch.optim.Adam(d_params + q_params, lr=lr_g, betas=betas),
-                torch.optim.Adam(g_params, lr=lr_d, betas=betas))
+        return (
+            torch.optim.Adam(d_params + q_params, lr=lr_g, betas=betas),
+            torch.optim.Adam(g_params, lr=lr_d, betas=betas),
+        )
     return torch.optim.Adam(d_params + q_params, lr=lr_d, betas=betas), torch.optim.Adam(g_params, lr=lr_g, betas=betas)
 
 
-def _step(model, opt_d, opt_g, x_real, latent, lambda_cat, lambda_cont, *, zero_d=True, zero_g=True, sign_d=1.0,
-          sign_g=1.0, g_detached=False, g_info_detached=False, trunk=True, minimax=False, lambdas=True,
-          concat=False, step_d=True):
+def _step(
+    model,
+    opt_d,
+    opt_g,
+    x_real,
+    latent,
+    lambda_cat,
+    lambda_cont,
+    *,
+    zero_d=True,
+    zero_g=True,
+    sign_d=1.0,
+    sign_g=1.0,
+    g_detached=False,
+    g_info_detached=False,
+    trunk=True,
+    minimax=False,
+    lambdas=True,
+    concat=False,
+    step_d=True,
+):
     """The training step with switchable mistakes (the reference is all defaults)."""
     from infogan_edu.losses import (
         discriminator_loss,
@@ -723,32 +853,75 @@ def _step(model, opt_d, opt_g, x_real, latent, lambda_cat, lambda_cont, *, zero_
 
 
 STEP_MUTATIONS: list[tuple[str, Callable[..., ec.CheckResult], Callable[..., Any], str]] = [
-    ("optimizers_q_head_in_g", ec.check_optimizers, lambda *a: _optimizers(*a, how="q_in_g"),
-     "Q's head is stepped by G's optimiser"),
-    ("optimizers_q_head_nowhere", ec.check_optimizers, lambda *a: _optimizers(*a, how="q_nowhere"),
-     "opt_d is missing Q's head"),
+    (
+        "optimizers_q_head_in_g",
+        ec.check_optimizers,
+        lambda *a: _optimizers(*a, how="q_in_g"),
+        "Q's head is stepped by G's optimiser",
+    ),
+    (
+        "optimizers_q_head_nowhere",
+        ec.check_optimizers,
+        lambda *a: _optimizers(*a, how="q_nowhere"),
+        "opt_d is missing Q's head",
+    ),
     ("optimizers_g_in_both", ec.check_optimizers, lambda *a: _optimizers(*a, how="g_in_d"), "in both optimisers"),
     ("optimizers_sgd", ec.check_optimizers, lambda *a: _optimizers(*a, how="sgd"), "torch.optim.Adam"),
-    ("optimizers_learning_rates_swapped", ec.check_optimizers, lambda *a: _optimizers(*a, how="lr_swapped"),
-     "expected lr"),
-    ("step_no_zero_grad", ec.check_training_step, lambda *a: _step(*a, zero_d=False, zero_g=False),
-     "neither optimiser's gradients were zeroed"),
-    ("step_no_zero_grad_in_d_phase", ec.check_training_step, lambda *a: _step(*a, zero_d=False),
-     "call opt_d.zero_grad() before the D phase's backward"),
-    ("step_no_zero_grad_in_g_phase", ec.check_training_step, lambda *a: _step(*a, zero_g=False),
-     "call opt_g.zero_grad() before the G phase's backward"),
-    ("step_l_i_kept_from_g", ec.check_training_step, lambda *a: _step(*a, g_info_detached=True),
-     "L_I does not reach G"),
-    ("step_fake_detached_in_g_phase", ec.check_training_step, lambda *a: _step(*a, g_detached=True),
-     "G did not change at all"),
-    ("step_lambda_sign_flipped", ec.check_training_step, lambda *a: _step(*a, sign_d=-1.0, sign_g=-1.0),
-     "sign of the lambda term is flipped in both phases"),
-    ("step_lambda_sign_flipped_in_d_phase", ec.check_training_step, lambda *a: _step(*a, sign_d=-1.0),
-     "flipped in the D phase"),
-    ("step_lambda_sign_flipped_in_g_phase", ec.check_training_step, lambda *a: _step(*a, sign_g=-1.0),
-     "flipped in the G phase"),
-    ("step_l_i_kept_from_the_trunk", ec.check_training_step, lambda *a: _step(*a, trunk=False),
-     "not D's shared trunk"),
+    (
+        "optimizers_learning_rates_swapped",
+        ec.check_optimizers,
+        lambda *a: _optimizers(*a, how="lr_swapped"),
+        "expected lr",
+    ),
+    (
+        "step_no_zero_grad",
+        ec.check_training_step,
+        lambda *a: _step(*a, zero_d=False, zero_g=False),
+        "neither optimiser's gradients were zeroed",
+    ),
+    (
+        "step_no_zero_grad_in_d_phase",
+        ec.check_training_step,
+        lambda *a: _step(*a, zero_d=False),
+        "call opt_d.zero_grad() before the D phase's backward",
+    ),
+    (
+        "step_no_zero_grad_in_g_phase",
+        ec.check_training_step,
+        lambda *a: _step(*a, zero_g=False),
+        "call opt_g.zero_grad() before the G phase's backward",
+    ),
+    (
+        "step_l_i_kept_from_g",
+        ec.check_training_step,
+        lambda *a: _step(*a, g_info_detached=True),
+        "L_I does not reach G",
+    ),
+    (
+        "step_fake_detached_in_g_phase",
+        ec.check_training_step,
+        lambda *a: _step(*a, g_detached=True),
+        "G did not change at all",
+    ),
+    (
+        "step_lambda_sign_flipped",
+        ec.check_training_step,
+        lambda *a: _step(*a, sign_d=-1.0, sign_g=-1.0),
+        "sign of the lambda term is flipped in both phases",
+    ),
+    (
+        "step_lambda_sign_flipped_in_d_phase",
+        ec.check_training_step,
+        lambda *a: _step(*a, sign_d=-1.0),
+        "flipped in the D phase",
+    ),
+    (
+        "step_lambda_sign_flipped_in_g_phase",
+        ec.check_training_step,
+        lambda *a: _step(*a, sign_g=-1.0),
+        "flipped in the G phase",
+    ),
+    ("step_l_i_kept_from_the_trunk", ec.check_training_step, lambda *a: _step(*a, trunk=False), "not D's shared trunk"),
     ("step_minimax_generator_loss", ec.check_training_step, lambda *a: _step(*a, minimax=True), "non-saturating"),
     ("step_lambdas_ignored", ec.check_training_step, lambda *a: _step(*a, lambdas=False), "lambda_cont = 0.1"),
     ("step_real_and_fake_in_one_batch", ec.check_training_step, lambda *a: _step(*a, concat=True), "separately"),
@@ -808,8 +981,9 @@ def test_outcomes_and_ceiling_by_hand() -> None:
     from infogan_edu.exercises import ex09_category_count as ex09
 
     def run(k, li, acc, m2o):
-        return ex09.Run(k, 10, acc, m2o, 0.5, li, [10], [li], np.zeros((10, k)), np.zeros((k, 4, 28, 28)), 1.0,
-                        "m", "d", "c")
+        return ex09.Run(
+            k, 10, acc, m2o, 0.5, li, [10], [li], np.zeros((10, k)), np.zeros((k, 4, 28, 28)), 1.0, "m", "d", "c"
+        )
 
     runs = {5: run(5, 1.6, 0.45, 0.5), 10: run(10, 2.29, 0.80, 0.82), 20: run(20, 2.9, 0.55, 0.9)}
     assert ex09.outcomes(runs) == {"li_k20": "B", "accuracy_k20": "C", "accuracy_k5": "B", "many_to_one_best": "C"}
@@ -832,10 +1006,13 @@ def test_category_count_benchmark_runs_tiny(tmp_path: Path) -> None:
         out = tmp_path / f"category-count-cpu-k{k}.json"
         run = subprocess.run(
             [sys.executable, "benchmarks/category_count.py", "--ks", str(k), "--steps", "2", "--json", str(out)],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert run.returncode == 0, run.stderr[-2000:]
-        assert f"| {k} | 2 | {math.log(k):.3f} |" in run.stdout
+        assert has_row(run.stdout, str(k), "2", f"{math.log(k):.3f}")
     runs = ex09.load_results({q: "A" for q in ex09.QUESTIONS}, folder=tmp_path)
     assert [r.images.shape for r in runs.values()] == [(k, 4, 28, 28) for k in ex09.KS]
     assert all(r.contingency.sum() == 10_000 for r in runs.values())

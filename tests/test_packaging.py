@@ -100,3 +100,15 @@ def test_exercise_generator_dependencies_are_in_the_test_extra() -> None:
     missing = needed - pyproject_runtime() - pyproject_test_extra()
     assert not missing, f"scripts/exercise_copies.py imports {sorted(missing)}, in neither the runtime nor [test]"
     assert '".[test]"' in (ROOT / "scripts" / "setup.sh").read_text(), "make setup must install the test extra"
+
+
+def test_benchmark_dependencies_are_in_the_test_extra() -> None:
+    """The benchmarks are maintainers' scripts: what they import beyond the runtime (tabulate, for the Markdown
+    tables of benchmarks/_record.py) comes with [test], which make setup and environment.yml install."""
+    # the clone's own modules: _record and the scripts that import each other, and the tests' helpers
+    local = {path.stem for path in (ROOT / "benchmarks").glob("*.py")} | {"tests"}
+    assert "tabulate" in third_party_imports(ROOT / "benchmarks" / "_record.py")
+    allowed = pyproject_runtime() | pyproject_test_extra()
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        missing = third_party_imports(path) - local - allowed
+        assert not missing, f"{path.relative_to(ROOT)} imports {sorted(missing)}, in neither the runtime nor [test]"

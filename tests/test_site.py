@@ -30,8 +30,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EXPECT_MS = 30_000
 # A lesson's HTML and figures (its kernel-free explorer included); MathJax, shared by all pages, adds about 0.55 MB.
 PAGE_BUDGET = 2_500_000
@@ -48,44 +55,126 @@ builder = _load_builder()
 
 
 def _notebook(first_cell: str, outputs: list[dict] | None = None) -> dict:
-    code = {"cell_type": "code", "id": "c", "metadata": {}, "source": "x", "execution_count": 1,
-            "outputs": outputs or []}
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {"widgets": {"state": "big"}},
-            "cells": [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": first_cell}, code]}
+    code = {
+        "cell_type": "code",
+        "id": "c",
+        "metadata": {},
+        "source": "x",
+        "execution_count": 1,
+        "outputs": outputs or [],
+    }
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"widgets": {"state": "big"}},
+        "cells": [{"cell_type": "markdown", "id": "m", "metadata": {}, "source": first_cell}, code],
+    }
 
 
 # ------------------------------------------------------------------------------- fast: the builder's parts
 def test_lesson_map_reads_title_time_and_prerequisites(tmp_path: Path) -> None:
     path = tmp_path / "07_demo.ipynb"
-    path.write_text(json.dumps(_notebook(
-        "# 07 · A demo lesson\n\n**Time:** about 25 minutes of reading; 2 minutes\non a CPU. "
-        "**Prerequisites:** lessons 01 and 02.\n\nMore text. **Time:** not this one."
-    )))
+    path.write_text(
+        json.dumps(
+            _notebook(
+                "# 07 · A demo lesson\n\n**Time:** about 25 minutes of reading; 2 minutes\non a CPU. "
+                "**Prerequisites:** lessons 01 and 02.\n\nMore text. **Time:** not this one."
+            )
+        )
+    )
     assert builder.notebook_summary(path) == {
-        "stem": "07_demo", "title": "07 · A demo lesson",
-        "time": "about 25 minutes of reading; 2 minutes on a CPU.", "prerequisites": "lessons 01 and 02.",
+        "stem": "07_demo",
+        "title": "07 · A demo lesson",
+        "time": "about 25 minutes of reading; 2 minutes on a CPU.",
+        "prerequisites": "lessons 01 and 02.",
     }
     path.write_text(json.dumps(_notebook("# 08 · No header fields")))
     summary = builder.notebook_summary(path)
     assert summary["time"] is None and summary["prerequisites"] is None
 
 
-def test_cpu_minutes_come_from_the_results_table(tmp_path: Path) -> None:
-    table = tmp_path / "times.md"
-    table.write_text("| notebook | CPU minutes | what |\n|---|---|---|\n| 00_setup | 0.2 | |\n"
-                     "| 01_vanilla_gan | 3.6 (216 s) | long |\n| total | 9 | |\n")
-    assert builder.cpu_minutes(table) == {"00_setup": "0.2", "01_vanilla_gan": "3.6"}
-    # the column is found by its header, not by its place: here the wall seconds come first
-    table.write_text("| notebook | wall, s | kernel: CPU min / wall min, threads |\n|---|---|---|\n"
-                     "| 05b_a_lesson | 61.0 | 1.1 / 1.0, 1 |\n| appendix_b_presets | 2.0 | 0.0 / 0.0, 1 |\n")
-    assert builder.cpu_minutes(table) == {"05b_a_lesson": "1.1", "appendix_b_presets": "0.0"}
-    real = builder.cpu_minutes()  # the repository's own table names every lesson measured so far
-    assert {"00_setup", "01_vanilla_gan", "02_mutual_information", "03_infogan_mnist", "04_full_training"} <= set(real)
+CLOCK = (
+    "this notebook took {} CPU min and {} min of wall time, with {} (the wall time grows when the machine is shared)"
+)
+
+
+def _stream(*lines: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": [line + "\n" for line in lines]}
+
+
+def _clock_notebook(source: str, outputs: list[dict]) -> dict:
+    """A lesson whose last code cell has `source` and was stored with `outputs`."""
+    nb = _notebook("# 07 · A demo lesson")
+    last = {
+        "cell_type": "code",
+        "id": "end",
+        "metadata": {},
+        "source": source,
+        "execution_count": 9,
+        "outputs": outputs,
+    }
+    nb["cells"].append(last)
+    return nb
+
+
+def test_cpu_minutes_come_from_the_clock_line_the_notebook_stored(tmp_path: Path) -> None:
+    # by hand: the numbers as the stored line prints them, whatever else the cell printed after it
+    nb = _clock_notebook(
+        "# NBVAL_IGNORE_OUTPUT\nprint(clock.report())\nprint(f'of which scoring: {s:.0f} s')",
+        [_stream(CLOCK.format("7.1", "3.6", "2 threads"), "of which scoring: 27 s")],
+    )
+    assert builder.clock_report(nb) == {"cpu": "7.1", "wall": "3.6", "threads": "2"}
+    # the report as the cell's value (no print): the line inside the repr of the string
+    result = {"output_type": "execute_result", "execution_count": 9, "metadata": {},
+              "data": {"text/plain": repr(CLOCK.format("12.0", "12.4", "1 thread"))}}  # fmt: skip
+    assert builder.clock_report(_clock_notebook("clock.report()", [result]))["cpu"] == "12.0"
+    # a clock cell stored without its output has no time; a clock line that another cell printed is not the lesson's
+    nb = _clock_notebook("print(clock.report())", [])
+    assert builder.clock_report(nb) is None
+    nb["cells"][1]["outputs"] = [_stream(CLOCK.format("5.0", "5.0", "1 thread"))]
+    assert builder.clock_report(nb) is None
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    stored = {
+        "00_setup": [_stream(CLOCK.format("0.0", "0.0", "2 threads"))],
+        "01_vanilla_gan": [_stream(CLOCK.format("3.9", "4.2", "1 thread"))],
+        "02_never_run": [],
+    }
+    for stem, outputs in stored.items():
+        nb = _clock_notebook("print(clock.report())", outputs)
+        (folder / f"{stem}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    minutes = builder.cpu_minutes(folder)
+    assert minutes == {"00_setup": "0.0", "01_vanilla_gan": "3.9"}
+    lessons = [{"stem": stem, "title": stem, "time": None, "prerequisites": None} for stem in stored]
+    page = builder.index_page(lessons, [], minutes)
+    assert "| [01_vanilla_gan](lessons/01_vanilla_gan.ipynb) | not stated | not stated | 3.9 |" in page
+    assert "| [02_never_run](lessons/02_never_run.ipynb) | not stated | not stated | not measured |" in page
+
+
+def test_the_clock_line_is_read_as_infogan_edu_clock_writes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infogan_edu.clock import LessonClock
+
+    clock = LessonClock()
+    monkeypatch.setattr(clock, "elapsed", lambda: (246.0, 132.0))  # by hand: 4.1 CPU minutes, 2.2 of wall time
+    report = builder.clock_report(_clock_notebook("print(clock.report())", [_stream(clock.report())]))
+    assert report is not None and (report["cpu"], report["wall"]) == ("4.1", "2.2")
+
+
+def test_the_lessons_minutes_are_the_ones_their_own_run_printed() -> None:
+    minutes = builder.cpu_minutes()  # the repository's lessons, as stored
+    assert {"00_setup", "01_vanilla_gan", "02_mutual_information", "03_infogan_mnist", "04_full_training"} <= set(
+        minutes
+    )
+    for stem, cpu in minutes.items():
+        assert f"this notebook took {cpu} CPU min" in (ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8")
 
 
 def test_index_page_lists_every_lesson_once(tmp_path: Path) -> None:
-    lessons = [{"stem": "00_a", "title": "00 · A", "time": "about 5 minutes.", "prerequisites": "none."},
-               {"stem": "05_b", "title": "05 · B | C", "time": None, "prerequisites": None}]
+    lessons = [
+        {"stem": "00_a", "title": "00 · A", "time": "about 5 minutes.", "prerequisites": "none."},
+        {"stem": "05_b", "title": "05 · B | C", "time": None, "prerequisites": None},
+    ]
     exercises = [{"stem": "ex01_x", "title": "Exercise 1: X", "time": "about 20 minutes.", "lesson": "Lesson 00"}]
     page = builder.index_page(lessons, exercises, {"00_a": "0.2"})
     assert "| [00 · A](lessons/00_a.ipynb) | about 5 minutes. | none. | 0.2 |" in page
@@ -97,10 +186,17 @@ def test_index_page_lists_every_lesson_once(tmp_path: Path) -> None:
 def test_page_copy_replaces_kernel_widgets_and_leaves_the_notebook_alone() -> None:
     view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
     outputs = [
-        {"output_type": "display_data", "metadata": {},
-         "data": {builder.WIDGET_VIEW: view, "text/plain": "InfoGAN [cpu]:   0%|   | 0/1500"}},
-        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-         "data": {builder.WIDGET_VIEW: view, "text/plain": "TraversalExplorer(c1 = 0; seed 0; single)"}},
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {builder.WIDGET_VIEW: view, "text/plain": "InfoGAN [cpu]:   0%|   | 0/1500"},
+        },
+        {
+            "output_type": "execute_result",
+            "execution_count": 1,
+            "metadata": {},
+            "data": {builder.WIDGET_VIEW: view, "text/plain": "TraversalExplorer(c1 = 0; seed 0; single)"},
+        },
         {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBOR", "text/plain": "<Figure>"}},
     ]
     nb = _notebook("# t", outputs)
@@ -130,8 +226,14 @@ def test_site_builder_needs_only_installed_extras() -> None:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run([sys.executable, str(ROOT / "site" / "build.py"), "--out", str(out)],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "site" / "build.py"), "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"site build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     # A link to a notebook that is not written yet (an exercise in the making) is reported, not fatal.
     warnings = [w for w in result.stderr.splitlines() if "WARNING" in w and "[myst.xref_missing]" not in w]
@@ -234,7 +336,8 @@ def test_site_works_in_chromium_without_a_kernel_or_other_hosts(served: str, sit
     host = urlsplit(served).netloc
     requested: list[str] = []
     explorer_pages = ["explorer.html"] + [
-        f"lessons/{p.name}" for p in sorted((site / "lessons").glob("*.html"))
+        f"lessons/{p.name}"
+        for p in sorted((site / "lessons").glob("*.html"))
         if "infogan-static-explorer" in p.read_text()
     ]
 
@@ -259,8 +362,9 @@ def test_site_works_in_chromium_without_a_kernel_or_other_hosts(served: str, sit
         finally:
             browser.close()
 
-    elsewhere = [u for u in requested if urlsplit(u).scheme not in ("data", "blob", "about")
-                 and urlsplit(u).netloc != host]
+    elsewhere = [
+        u for u in requested if urlsplit(u).scheme not in ("data", "blob", "about") and urlsplit(u).netloc != host
+    ]
     assert not elsewhere, f"the pages asked other hosts for: {elsewhere}"
     assert any("explorer.html" in u for u in requested)
     target = os.environ.get("INFOGAN_EDU_SCREENSHOT")

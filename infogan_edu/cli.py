@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"'paper' (full width, GPU) or 'cpu' (quarter width); default: by device, or ${PRESET_ENV}",
     )
-    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     t.add_argument(
         "--seeds",
         default=None,
@@ -205,8 +205,18 @@ def _overrides(config: TrainConfig) -> list[str]:
     ]
 
 
+def _given_once(args: argparse.Namespace, changes: dict[str, object]) -> None:
+    """Refuse a field given both by its own option and by --set: neither spelling may silently win."""
+    for name in ("seed", "steps", "dataset"):
+        if getattr(args, name) is not None and name in changes:
+            raise ValueError(
+                f"{name} is given twice (--{name} {getattr(args, name)} and --set {name}={changes[name]}); give it once"
+            )
+
+
 def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig:
-    overrides = {"seed": args.seed, "dataset": args.dataset or "mnist", **changes}
+    seed = 0 if args.seed is None else args.seed
+    overrides = {"seed": seed, "dataset": args.dataset or "mnist", **changes}
     if args.steps is not None:
         overrides["steps"] = args.steps
     config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
@@ -217,6 +227,7 @@ def _train(args: argparse.Namespace) -> int:
     from .train import Trainer
 
     changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
+    _given_once(args, changes)
     if args.seeds is not None:
         return _train_seeds(args, changes)
     ckpt = args.out / "checkpoint.pt"

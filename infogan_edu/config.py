@@ -17,6 +17,7 @@ import dataclasses
 import math
 import numbers
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -141,12 +142,9 @@ class TrainConfig:
         for name in ("preset", "dataset", "device", "compile_mode"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"TrainConfig.{name} must be a string, got {getattr(self, name)!r}")
-        if self.device != "auto":
-            try:
-                torch.device(self.device)
-            except (RuntimeError, ValueError, TypeError):
-                message = f"TrainConfig.device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}"
-                raise ValueError(message) from None
+        if self.device != "auto" and not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
+            # torch parses other device types too (mps, xpu, meta...), but this library trains on CPU or CUDA only
+            raise ValueError(f"TrainConfig.device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
         if isinstance(self.categorical, list):
             self.categorical = tuple(self.categorical)
         parts = self.invariance_parts

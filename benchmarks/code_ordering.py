@@ -55,6 +55,9 @@ from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint
 from infogan_edu.reparam import normal_to_uniform
 from infogan_edu.train import Trainer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table  # noqa: E402
+
 RHO = 0.8
 NORMAL_STD = math.sqrt(1 / 3)
 STEPS = 1500  # fewer than the preset's 3,600: the runs shared two CPU cores with other work
@@ -181,12 +184,14 @@ def main() -> int:
                 "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
             })
             print(f"exported {meta['file']} ({meta['bytes']} bytes)", file=sys.stderr)
-    print("| run | prior | accuracy | L_I(c1) | code | slant | ink | pixels | info (nats) | sigma |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        for c in r["codes"]:
-            print(f"| {r['run']} | {r['prior']} | {r['accuracy']:.3f} | {r['li_cat_final']:.3f} | {c['code']} | "
-                  f"{c['slant']:+.2f} | {c['ink']:+.2f} | {c['pixels']:.4f} | {c['info']:.3f} | {c['sigma']:.3f} |")
+    table = [
+        [r["run"], r["prior"], f"{r['accuracy']:.3f}", f"{r['li_cat_final']:.3f}", c["code"], f"{c['slant']:+.2f}",
+         f"{c['ink']:+.2f}", f"{c['pixels']:.4f}", f"{c['info']:.3f}", f"{c['sigma']:.3f}"]
+        for r in results
+        for c in r["codes"]
+    ]
+    headers = ("run", "prior", "accuracy", "L_I(c1)", "code", "slant", "ink", "pixels", "info (nats)", "sigma")
+    print(markdown_table(table, headers))
     if args.json is not None:
         meta = {"machine": machine_summary(), "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
                 "command": " ".join(["python", *sys.argv]), "runs": results}

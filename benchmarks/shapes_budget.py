@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import git_commit  # noqa: E402
+from _record import git_commit, markdown_table  # noqa: E402
 from shapes_study import arm_config, training_images  # noqa: E402
 
 from infogan_edu.config import machine_summary  # noqa: E402
@@ -201,9 +201,7 @@ COLUMNS = (
 
 def report(args: argparse.Namespace) -> int:
     rows = [json.loads(line) for log in sorted(RUNS.glob("*/budget.jsonl")) for line in log.read_text().splitlines()]
-    print("| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS))
-    for r in rows:
-        print("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |")
+    print(markdown_table(rows, COLUMNS))
     if args.json:
         reader = json.loads((CHECKPOINT_DIR / "shapes_reader.pt.json").read_text())
         args.json.write_text(

@@ -16,7 +16,11 @@ encoder of both arms). The training images are 30,000 Shapes images drawn once w
 Without --train, every run found is scored (`infogan_edu.disentanglement.shapes_scores`) and a Markdown table
 is printed; --json writes the per-seed numbers, --export writes fp16 copies of the named runs to
 infogan_edu/checkpoints/shapes_<name>.pt (dashes become underscores) with a provenance JSON beside each.
-Scoring takes about a minute per run on one thread.
+Scoring takes about a minute per run on one thread. --curves writes the L_I curves (from each checkpoint's
+history) of the runs under --runs, without scoring them:
+
+    OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0 --runs runs/shapes-study
+    python benchmarks/shapes_study.py --runs runs/shapes-study --curves infogan_edu/results/shapes-li-curves.json
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from infogan_edu.disentanglement import shapes_scores
 from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import git_commit  # noqa: E402
+from _record import git_commit, markdown_table  # noqa: E402
 
 DATA_SEED = 12345  # the training images: the same 30,000 for every run
 N_TRAIN = 30_000
@@ -158,12 +162,8 @@ def report(args: argparse.Namespace) -> int:
         rows.append(row)
         print(f"scored {row['run']} in {row['eval_seconds']} s", file=sys.stderr, flush=True)
     rows.sort(key=lambda r: (ARMS.index(r["arm"]), r["seed"]))
-    print("| " + " | ".join(COLUMNS) + " |")
-    print("|" + "---|" * len(COLUMNS))
-    for r in rows:
-        print("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |")
-    summary = {}
-    print("\n| arm | runs | metric | mean | min | max |\n|---|---|---|---|---|---|")
+    print(markdown_table(rows, COLUMNS))
+    summary, table = {}, []
     for arm in ARMS:
         mine = [r for r in rows if r["arm"] == arm]
         for metric in ("shape_accuracy", "mig_generated", "mig_real", "factor_vae_real"):
@@ -174,8 +174,9 @@ def report(args: argparse.Namespace) -> int:
                     "min": min(vals),
                     "max": max(vals),
                 }
-                stats = f"{statistics.mean(vals):.3f} | {min(vals):.3f} | {max(vals):.3f}"
-                print(f"| {arm} | {len(vals)} | {metric} | {stats} |")
+                stats = (statistics.mean(vals), min(vals), max(vals))
+                table.append([arm, len(vals), metric, *(f"{v:.3f}" for v in stats)])
+    print("\n" + markdown_table(table, ("arm", "runs", "metric", "mean", "min", "max")))
     meta = {
         "command": "OMP_NUM_THREADS=1 python " + " ".join(sys.argv),
         "train_command": f"OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0-2 --runs {args.runs}",
@@ -217,6 +218,32 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def curves(runs: Path, dest: Path) -> int:
+    """L_I of the categorical code (nats) and D's outputs over training, per run, as the checkpoints record them."""
+    out = {}
+    for path in sorted(runs.glob("*/checkpoint.pt")):
+        ckpt = load_file(path)
+        h = ckpt["history"]
+        out[path.parent.name] = {
+            "info_to_generator": ckpt["config"]["info_to_generator"],
+            "seed": ckpt["config"]["seed"],
+            **{k: [round(v, 4) if isinstance(v, float) else v for v in h[k]]
+               for k in ("step", "li_cat", "li_cont", "d_real", "d_fake")},
+        }
+        print(f"{path.parent.name}: {ckpt['step']} steps, final L_I(c1) {h['li_cat'][-1]:.4f}", file=sys.stderr)
+    meta = {
+        "command": "python " + " ".join(sys.argv),
+        "train_command": f"OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0 --runs {runs}",
+        "commit": git_commit(),
+        "machine": machine_summary(),
+        "torch": torch.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+        "h_c1_nats": round(float(torch.log(torch.tensor(3.0))), 4),
+    }
+    dest.write_text(json.dumps({"meta": meta, "runs": out}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=Path, default=Path("runs/shapes-study"))
@@ -226,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="score only these runs (comma-separated names), e.g. infogan-s0")
     p.add_argument("--json", type=Path, help="write the per-run table as JSON")
     p.add_argument("--export", default="", help="comma-separated runs to ship, e.g. infogan-s0,control-s0")
+    p.add_argument("--curves", type=Path, help="write the L_I curves of the runs as JSON (no scoring)")
     args = p.parse_args(argv)
+    if args.curves:
+        return curves(args.runs, args.curves)
     if args.train:
         train(args.runs, parse_seeds(args.seeds), args.steps)
         return 0

@@ -172,7 +172,8 @@ def _wasserstein_1d(a: Tensor, b: Tensor) -> float:
 def judge(reader: ShapesReader, images: Tensor, real: Tensor) -> dict:
     """What the reader finds in `images` (e.g. G's samples), next to its reading of real Shapes `real`:
 
-    - confident: share of images read as one shape with probability >= CONFIDENT;
+    - confident: share of images read as one shape with probability >= CONFIDENT (confident_real: the same share
+      on the real images, the reader's own rate);
     - redrawn: share whose redraw IoU (`redraw_iou`) reaches `iou_min`, the IoU that 90% of the real images reach
       (the reader's own placement error sets it, so the bar is the same for every reader);
     - shares: share of each shape among the confident readings (the data has 1/3 each);
@@ -186,6 +187,7 @@ def judge(reader: ShapesReader, images: Tensor, real: Tensor) -> dict:
     counts = np.bincount(mine["shape"][confident].numpy(), minlength=3)
     return {
         "confident": round(float(confident.float().mean()), 4),
+        "confident_real": round(float((ref["prob"] >= CONFIDENT).float().mean()), 4),
         "redrawn": round(float((iou >= iou_min).float().mean()), 4),
         "iou_median": round(float(iou.median()), 4),
         "iou_min": round(iou_min, 4),

@@ -2,22 +2,23 @@
 
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --train-reader
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run infogan-w0.125 --milestones 1000,2000,4000,8000
-    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run infogan-w0.25 --width 0.25 --milestones 1000,2000,4000
-    python benchmarks/shapes_budget.py --report --json benchmarks/results/shapes-budget.json
+    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run control-w0.125 --arm control --milestones 1000,2000,4000
+    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --judge
+    python benchmarks/shapes_budget.py --report --json infogan_edu/results/shapes-budget.json
 
 `--train-reader` trains the reference reader (`infogan_edu.shapes_reader`) on freshly rendered real Shapes,
 scores it on 5,000 held-out real images and ships it as infogan_edu/checkpoints/shapes_reader.pt with its SHA-256,
 command and scores in the JSON beside it.
 
 `--run NAME` trains one run of the Shapes study's set-up (`shapes_study.shapes_config`: the arm, seed, width,
-batch and learning rates can be changed) under runs/shapes-budget/NAME, stopping at each milestone, and judges
-G's samples there with the reader: 2,000 samples G(z, c) (BatchNorm statistics re-estimated, as the study scores
-them) against 2,000 real images. Each milestone adds one line to NAME/budget.jsonl. A run stopped part-way (Ctrl-C,
-SIGTERM: the Trainer saves a checkpoint) continues from its checkpoint when the same command is given again, and a
-milestone already judged is not judged again. The Trainer's resume is exact on CPU, so N steps and then M more
-equal N + M steps in one go.
+batch and learning rates can be changed) under runs/shapes-budget/NAME, stopping at each milestone to keep an fp16
+snapshot of the model (NAME/step-NNNNNN.pt, with its training numbers in the JSON beside it). A run stopped
+part-way (Ctrl-C, SIGTERM: the Trainer saves a checkpoint) continues from its checkpoint when the same command is
+given again. The Trainer's resume is exact on CPU, so N steps and then M more equal N + M steps in one go.
 
-`--report` prints every judged milestone of every run as one table (and writes it with --json).
+`--judge` judges every snapshot that the current reader has not judged: 2,000 samples G(z, c) (BatchNorm
+statistics re-estimated, as the study scores them) against 2,000 real images (`shapes_reader.judge`); the verdict
+is kept beside the snapshot. `--report` prints every snapshot as one table (and writes it with --json).
 """
 
 from __future__ import annotations
@@ -34,14 +35,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import git_commit, markdown_table  # noqa: E402
 from shapes_study import arm_config, training_images  # noqa: E402
 
+from infogan_edu.checkpoint import export_weights, load_file  # noqa: E402
 from infogan_edu.config import machine_summary  # noqa: E402
 from infogan_edu.data.shapes import sample_shapes  # noqa: E402
 from infogan_edu.disentanglement import generated_with_codes, with_population_statistics  # noqa: E402
-from infogan_edu.pretrained import CHECKPOINT_DIR  # noqa: E402
+from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint  # noqa: E402
 from infogan_edu.shapes_reader import (  # noqa: E402
     CONFIDENT,
+    NONE,
+    NOT_SHAPES,
     judge,
     load_reader,
+    not_shapes,
     read,
     redraw_iou,
     save_reader,
@@ -50,7 +55,7 @@ from infogan_edu.shapes_reader import (  # noqa: E402
 
 RUNS = Path("runs/shapes-budget")
 N_JUDGE = 2000
-READER_STEPS = 4000
+READER_STEPS = 6000
 JUDGE_SEED = 7  # the real images and G's latents of every judgement
 
 
@@ -59,7 +64,7 @@ def command() -> str:
 
 
 def reader_scores(reader: torch.nn.Module, n: int = 5000) -> dict:
-    """The reader on held-out real images (a generator seed no training batch used)."""
+    """The reader on held-out real images and held-out non-shapes (generator seeds no training batch used)."""
     images, factors, _ = sample_shapes(n, torch.Generator().manual_seed(10**6))
     v = read(reader, images)
     iou = redraw_iou(images, v)
@@ -67,13 +72,19 @@ def reader_scores(reader: torch.nn.Module, n: int = 5000) -> dict:
         k: round(float((v["placement"][:, i] - factors["value"][k]).abs().mean()), 4)
         for i, k in enumerate(("scale", "pos_x", "pos_y"))
     }
+    others = read(reader, not_shapes(1200, torch.Generator().manual_seed(10**6 + 1)))["shape"]  # (1200,)
     return {
         "n_images": n,
         "shape_accuracy": round(float((v["shape"] == factors["index"]["shape"]).float().mean()), 4),
-        "confident": round(float((v["prob"] >= CONFIDENT).float().mean()), 4),
+        "confident": round(float(((v["prob"] >= CONFIDENT) & (v["shape"] != NONE)).float().mean()), 4),
+        "real_read_as_none": round(float((v["shape"] == NONE).float().mean()), 4),
         "mean_abs_error": err,
         "redraw_iou_median": round(float(iou.median()), 4),
         "redraw_iou_p10": round(float(iou.quantile(0.1)), 4),
+        "not_shapes_read_as_none": {
+            kind: round(float((others[k :: len(NOT_SHAPES)] == NONE).float().mean()), 4)
+            for k, kind in enumerate(NOT_SHAPES)
+        },
     }
 
 
@@ -109,15 +120,17 @@ def judge_model(model: torch.nn.Module, reader: torch.nn.Module) -> dict:
     return judge(reader, fake, real)
 
 
+def snapshot_name(step: int) -> str:
+    return f"step-{step:06d}.pt"
+
+
 def run(args: argparse.Namespace) -> int:
+    """Train to each milestone; keep an fp16 snapshot of the model and one line of training numbers there."""
     from infogan_edu.train import Trainer
 
     torch.set_num_threads(1)
     out = RUNS / args.run
     out.mkdir(parents=True, exist_ok=True)
-    log = out / "budget.jsonl"
-    done = {json.loads(line)["step"] for line in log.read_text().splitlines()} if log.exists() else set()
-    reader = load_reader()
     images = training_images()
     overrides = {
         k: v
@@ -133,51 +146,51 @@ def run(args: argparse.Namespace) -> int:
             trainer = Trainer(cfg, images, out_dir=out, progress=False)
         if trainer.step < milestone:
             trainer.train()
-        if milestone in done:
+        snap = out / snapshot_name(milestone)
+        if snap.exists() or trainer.step != milestone:
             continue
-        verdict = judge_model(trainer.model, reader)
         h = trainer.history
-        row = {
-            "run": args.run,
-            "arm": args.arm,
-            "seed": trainer.config.seed,
-            "width": trainer.config.width,
-            "batch": trainer.config.batch_size,
-            "lr_g": trainer.config.lr_g,
-            "lr_d": trainer.config.lr_d,
-            "step": trainer.step,
-            "train_seconds": round(float(trainer.train_seconds), 1),
-            "li_cat": round(h.li_cat[-1], 4),
-            "d_real": round(h.d_real[-1], 3),
-            "d_fake": round(h.d_fake[-1], 3),
-            **verdict,
-            "command": command(),
-            "commit": git_commit(),
-            "machine": machine_summary(),
-            "date": time.strftime("%Y-%m-%d"),
-        }
-        with log.open("a") as f:
-            f.write(json.dumps(row) + "\n")
-        print(
-            json.dumps(
-                {
-                    k: row[k]
-                    for k in (
-                        "run",
-                        "step",
-                        "train_seconds",
-                        "confident",
-                        "redrawn",
-                        "shares",
-                        "w1_pos_x",
-                        "w1_pos_y",
-                        "w1_scale",
-                        "li_cat",
-                    )
-                }
-            ),
-            flush=True,
+        export_weights(
+            load_file(ckpt),
+            snap,
+            {
+                "run": args.run,
+                "arm": args.arm,
+                "seed": trainer.config.seed,
+                "width": trainer.config.width,
+                "batch": trainer.config.batch_size,
+                "lr_g": trainer.config.lr_g,
+                "lr_d": trainer.config.lr_d,
+                "step": trainer.step,
+                "train_seconds": round(float(trainer.train_seconds), 1),
+                "li_cat": round(h.li_cat[-1], 4),
+                "d_real": round(h.d_real[-1], 3),
+                "d_fake": round(h.d_fake[-1], 3),
+                "command": command(),
+                "commit": git_commit(),
+                "machine": machine_summary(),
+                "date": time.strftime("%Y-%m-%d"),
+            },
         )
+        print(f"{args.run}: step {trainer.step}, L_I(c1) {h.li_cat[-1]:.3f}", flush=True)
+    return 0
+
+
+def judge_all(args: argparse.Namespace) -> int:
+    """Judge every snapshot not yet judged by the current reader (the verdict is kept beside the snapshot)."""
+    torch.set_num_threads(1)
+    reader_meta = json.loads((CHECKPOINT_DIR / "shapes_reader.pt.json").read_text())
+    reader = load_reader()
+    for snap in sorted(RUNS.glob("*/step-*.pt")):
+        dest = snap.with_suffix(".verdict.json")
+        if dest.exists() and json.loads(dest.read_text()).get("reader_sha256") == reader_meta["sha256"]:
+            continue
+        t0 = time.perf_counter()
+        model = model_from_checkpoint(load_file(snap), snap)
+        verdict = judge_model(model, reader)
+        verdict |= {"reader_sha256": reader_meta["sha256"], "judge_command": command(), "judge_commit": git_commit()}
+        dest.write_text(json.dumps(verdict, indent=2) + "\n")
+        print(f"{snap}: {verdict} ({time.perf_counter() - t0:.0f} s)", flush=True)
     return 0
 
 
@@ -190,6 +203,7 @@ COLUMNS = (
     "train_seconds",
     "li_cat",
     "confident",
+    "none",
     "redrawn",
     "iou_median",
     "shares",
@@ -200,23 +214,17 @@ COLUMNS = (
 
 
 def report(args: argparse.Namespace) -> int:
-    rows = [json.loads(line) for log in sorted(RUNS.glob("*/budget.jsonl")) for line in log.read_text().splitlines()]
+    rows = []
+    for snap in sorted(RUNS.glob("*/step-*.pt")):
+        verdict_file = snap.with_suffix(".verdict.json")
+        verdict = json.loads(verdict_file.read_text()) if verdict_file.exists() else {}
+        meta = json.loads(Path(str(snap) + ".json").read_text())
+        rows.append({c: "" for c in COLUMNS} | meta | verdict)
     print(markdown_table(rows, COLUMNS))
     if args.json:
         reader = json.loads((CHECKPOINT_DIR / "shapes_reader.pt.json").read_text())
-        args.json.write_text(
-            json.dumps(
-                {
-                    "reader": reader,
-                    "rows": rows,
-                    "report_command": command(),
-                    "commit": git_commit(),
-                    "date": time.strftime("%Y-%m-%d"),
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        payload = {"reader": reader, "rows": rows, "report_command": command(), "commit": git_commit()}
+        args.json.write_text(json.dumps(payload | {"date": time.strftime("%Y-%m-%d")}, indent=2) + "\n")
     return 0
 
 
@@ -232,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr-g", type=float)
     p.add_argument("--lr-d", type=float)
     p.add_argument("--milestones", default="1000,2000,4000,8000")
+    p.add_argument("--judge", action="store_true", help="judge every snapshot the current reader has not judged")
     p.add_argument("--report", action="store_true")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
@@ -239,9 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         return make_reader(args)
     if args.run:
         return run(args)
+    if args.judge:
+        return judge_all(args)
     if args.report:
         return report(args)
-    p.error("give --train-reader, --run NAME or --report")
+    p.error("give --train-reader, --run NAME, --judge or --report")
     return 2
 
 

@@ -35,8 +35,14 @@ def model_from_checkpoint(ckpt: dict, path: str | Path = "checkpoint") -> InfoGA
 
 
 def available_pretrained() -> list[str]:
-    """Names of the checkpoints shipped with this installation."""
-    return sorted(p.stem for p in CHECKPOINT_DIR.glob("*.pt"))
+    """Names of the InfoGAN checkpoints shipped with this installation (not the Shapes reader, whose sidecar says
+    it is another kind of network: `infogan_edu.shapes_reader.load_reader` loads it)."""
+
+    def kind(path: Path) -> str:
+        meta = Path(str(path) + ".json")
+        return json.loads(meta.read_text()).get("kind", "infogan") if meta.is_file() else "infogan"
+
+    return sorted(p.stem for p in CHECKPOINT_DIR.glob("*.pt") if kind(p) == "infogan")
 
 
 def pretrained_info(name: str = "mnist_cpu") -> dict:

@@ -26,19 +26,29 @@ history) of the runs under --runs, without scoring them:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
+from scipy.stats import spearmanr
 
 from infogan_edu.checkpoint import export_weights, load_file
 from infogan_edu.config import TrainConfig, get_preset, lambda0_control, machine_summary
 from infogan_edu.data.shapes import sample_shapes
-from infogan_edu.disentanglement import shapes_scores
+from infogan_edu.disentanglement import (
+    q_encoding,
+    render_shapes_factors,
+    sample_shapes_factors,
+    shapes_scores,
+    with_population_statistics,
+)
 from infogan_edu.pretrained import CHECKPOINT_DIR, model_from_checkpoint
+from infogan_edu.selection import agreement, encoding_agreement_matrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _record import git_commit, markdown_table  # noqa: E402
@@ -146,7 +156,7 @@ def report(args: argparse.Namespace) -> int:
         arm = "infogan" if ckpt["config"]["info_to_generator"] else "control"
         cache = path.parent / "scores.json"  # a run is scored once; its scores are reused while its step holds
         cached = json.loads(cache.read_text()) if cache.exists() else {}
-        if cached.get("steps") != ckpt["step"]:
+        if cached.get("steps") != ckpt["step"] or cached.get("votes") != args.votes or cached.get("boot") != args.boot:
             cached = {
                 "run": path.parent.name,
                 "arm": arm,
@@ -154,9 +164,9 @@ def report(args: argparse.Namespace) -> int:
                 "steps": ckpt["step"],
                 "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
                 "li_cat_final": round(ckpt["history"]["li_cat"][-1], 4),
-                **shapes_scores(model, N_EVAL, seed=EVAL_SEED),
+                **shapes_scores(model, N_EVAL, votes=tuple(args.votes), seed=EVAL_SEED, n_boot=args.boot),
             }
-            cached["eval_seconds"] = round(time.perf_counter() - t0, 1)
+            cached |= {"votes": args.votes, "boot": args.boot, "eval_seconds": round(time.perf_counter() - t0, 1)}
             cache.write_text(json.dumps(cached, indent=2) + "\n")
         row = cached
         rows.append(row)
@@ -179,7 +189,8 @@ def report(args: argparse.Namespace) -> int:
     print("\n" + markdown_table(table, ("arm", "runs", "metric", "mean", "min", "max")))
     meta = {
         "command": "OMP_NUM_THREADS=1 python " + " ".join(sys.argv),
-        "train_command": f"OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0-2 --runs {args.runs}",
+        "train_command": f"OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds {args.seeds} "
+        f"--steps {args.steps} --runs {args.runs}",
         "commit": git_commit(),
         "machine": machine_summary(),
         "torch": torch.__version__,
@@ -189,8 +200,18 @@ def report(args: argparse.Namespace) -> int:
         "n_train_images": N_TRAIN,
         "n_eval_images": N_EVAL,
     }
+    pick = label_free_pick(paths, rows) if args.pick else {}
+    for arm, p in pick.items():
+        a = p["all_runs"]
+        print(
+            f"{arm}: agreement picks {a['pick']} (MIG {a['pick_mig']:.3f}; best {a['best_mig']:.3f}, median "
+            f"{a['median_mig']:.3f}); in groups of 3: best {p['groups_picked_best']} of {p['n_groups']}, at or "
+            f"above the median {p['groups_at_or_above_median']} of {p['n_groups']}; Spearman(agreement, MIG) "
+            f"{p['spearman_agreement_mig']}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({"meta": meta, "runs": rows, "summary": summary}, indent=2) + "\n")
+        payload = {"meta": meta, "runs": rows, "summary": summary, "pick": pick}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
     for name in filter(None, args.export.split(",")):
         src = args.runs / name / "checkpoint.pt"
         row = next(r for r in rows if r["run"] == name)
@@ -218,6 +239,65 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+PICK_SEED = 2  # the unlabelled real images the pick reads (not the scoring images)
+N_PICK = 5000
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Spearman's rho, or None where one side is constant (rho is undefined there)."""
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return None
+    return round(float(spearmanr(a, b).statistic), 4)
+
+
+def label_free_pick(paths: list[Path], rows: list[dict], group_size: int = 3) -> dict:
+    """Agreement among the runs of each arm, from Q's soft readings of unlabelled real images
+    (`selection.encoding_agreement_matrix`), and how its pick compares, by real-image MIG, with the runs it chose
+    from: in the whole arm and in every group of `group_size` runs. The factors are used only to score."""
+    images = render_shapes_factors(sample_shapes_factors(N_PICK, torch.Generator().manual_seed(PICK_SEED)))
+    by_run = {r["run"]: r for r in rows}
+    out = {}
+    for arm in ARMS:
+        mine = [p for p in paths if by_run[p.parent.name]["arm"] == arm]
+        if len(mine) < 2:
+            continue
+        encodings = []
+        for path in mine:
+            model = model_from_checkpoint(load_file(path), path)
+            encodings.append(q_encoding(with_population_statistics(model, images, seed=PICK_SEED), images).numpy())
+        matrix = encoding_agreement_matrix(encodings)
+        names = [p.parent.name for p in mine]
+        migs = np.array([by_run[n]["mig_real"] for n in names])
+        groups = [list(g) for g in itertools.combinations(range(len(names)), min(group_size, len(names)))]
+        verdicts = []
+        for g in [list(range(len(names))), *groups]:
+            chosen = g[int(np.argmax(agreement(matrix, g)))]
+            group_migs = migs[g]
+            verdicts.append(
+                {
+                    "group": [names[i] for i in g],
+                    "pick": names[chosen],
+                    "pick_mig": float(migs[chosen]),
+                    "best_mig": float(group_migs.max()),
+                    "median_mig": float(np.median(group_migs)),
+                    "picked_best": bool(migs[chosen] == group_migs.max()),
+                    "at_or_above_median": bool(migs[chosen] >= np.median(group_migs)),
+                }
+            )
+        out[arm] = {
+            "runs": names,
+            "agreement": [round(float(v), 4) for v in agreement(matrix)],
+            "matrix": np.round(matrix, 4).tolist(),
+            "spearman_agreement_mig": rank_correlation(agreement(matrix), migs),
+            "all_runs": verdicts[0],
+            "groups": verdicts[1:],
+            "groups_picked_best": sum(v["picked_best"] for v in verdicts[1:]),
+            "groups_at_or_above_median": sum(v["at_or_above_median"] for v in verdicts[1:]),
+            "n_groups": len(verdicts) - 1,
+        }
+    return out
+
+
 def curves(runs: Path, dest: Path) -> int:
     """L_I of the categorical code (nats) and D's outputs over training, per run, as the checkpoints record them."""
     out = {}
@@ -227,8 +307,10 @@ def curves(runs: Path, dest: Path) -> int:
         out[path.parent.name] = {
             "info_to_generator": ckpt["config"]["info_to_generator"],
             "seed": ckpt["config"]["seed"],
-            **{k: [round(v, 4) if isinstance(v, float) else v for v in h[k]]
-               for k in ("step", "li_cat", "li_cont", "d_real", "d_fake")},
+            **{
+                k: [round(v, 4) if isinstance(v, float) else v for v in h[k]]
+                for k in ("step", "li_cat", "li_cont", "d_real", "d_fake")
+            },
         }
         print(f"{path.parent.name}: {ckpt['step']} steps, final L_I(c1) {h['li_cat'][-1]:.4f}", file=sys.stderr)
     meta = {
@@ -254,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="write the per-run table as JSON")
     p.add_argument("--export", default="", help="comma-separated runs to ship, e.g. infogan-s0,control-s0")
     p.add_argument("--curves", type=Path, help="write the L_I curves of the runs as JSON (no scoring)")
+    p.add_argument("--votes", type=int, nargs=2, default=[500, 300], help="FactorVAE training and held-out votes")
+    p.add_argument("--boot", type=int, default=0, help="bootstrap resamples for MIG's interval (0: none)")
+    p.add_argument("--pick", action="store_true", help="also pick among each arm's runs without labels")
     args = p.parse_args(argv)
     if args.curves:
         return curves(args.runs, args.curves)

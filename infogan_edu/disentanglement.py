@@ -34,6 +34,7 @@ ratio of nats to nats, so the base of the logarithm cancels, as long as both use
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -64,6 +65,7 @@ __all__ = [
     "plugin_entropy",
     "plugin_mutual_information",
     "q_codes",
+    "q_encoding",
     "random_encoder_migs",
     "render_shapes_factors",
     "sample_shapes_factors",
@@ -285,6 +287,21 @@ def q_codes(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int =
     return torch.cat(out)
 
 
+def q_encoding(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int = 1000) -> Tensor:
+    """Q's soft reading of each image, for comparing runs without labels (`selection.encoding_similarity`):
+    [Q(c_cat = k | x) for every category of every categorical code | mean of each continuous code],
+    (N, sum of K + n_cont). Unlike `q_codes`, nothing is rounded to an argmax, so ranks stay informative."""
+    out = []
+    with torch.no_grad(), evaluating(model):
+        for start in range(0, images.shape[0], batch):
+            x = images[start : start + batch]
+            if not torch.is_floating_point(x):
+                x = to_float_images(x, pixel_max)  # (B, 1, H, W) in [-1, 1]
+            q = model.q(x)
+            out.append(torch.cat([*(logits.softmax(1) for logits in q.cat_logits), q.mean], dim=1))
+    return torch.cat(out)
+
+
 def generated_with_codes(model: InfoGAN, n: int, seed: int = 0, batch: int = 1000) -> tuple[Tensor, Tensor]:
     """n images G(z, c), float (n, 1, H, W) in [-1, 1] (what Q was trained on), and their known codes c as one
     float table (n, n_cat + n_cont): [c_cat | c_cont]."""
@@ -299,7 +316,9 @@ def generated_with_codes(model: InfoGAN, n: int, seed: int = 0, batch: int = 100
     return torch.cat(images), torch.cat(codes)
 
 
-def shapes_scores(model: InfoGAN, n: int = 10_000, votes: tuple[int, int] = (500, 300), seed: int = 0) -> dict:
+def shapes_scores(
+    model: InfoGAN, n: int = 10_000, votes: tuple[int, int] = (500, 300), seed: int = 0, n_boot: int = 0
+) -> dict:
     """Every metric of lesson 06 for one Shapes model, Q as the encoder (benchmarks/shapes_study.py uses it too),
     with BatchNorm statistics re-estimated on the images being encoded (`with_population_statistics`):
 
@@ -307,7 +326,9 @@ def shapes_scores(model: InfoGAN, n: int = 10_000, votes: tuple[int, int] = (500
       their known codes c (c1 as it is; each continuous code cut into 20 equal-width bins, a discrete factor);
     - mig_real, mig_real_per_factor: MIG of Q's read-out of n real Shapes images against their 5 true factors;
     - factor_vae_real: the FactorVAE score on real Shapes images (votes[0] training, votes[1] held-out votes);
-    - shape_accuracy: argmax c1 as the shape (3 classes) on the real images, under the best matching.
+    - shape_accuracy: argmax c1 as the shape (3 classes) on the real images, under the best matching;
+    - with n_boot > 0, mig_real_interval: the 95% bootstrap interval of mig_real (`bootstrap_mig`), and
+      factor_vae_se: the standard error sqrt(p (1 - p) / votes[1]) of the held-out vote count.
     """
     on_fake = with_population_statistics(model, None, seed=seed)
     fake, codes = generated_with_codes(on_fake, n, seed=seed)
@@ -328,12 +349,18 @@ def shapes_scores(model: InfoGAN, n: int = 10_000, votes: tuple[int, int] = (500
         seed=seed,
     )
     acc, _ = hungarian_accuracy(read[:, 0].long().numpy(), factors[:, 0].numpy()) if n_cat else (float("nan"), {})
+    spread = {}
+    if n_boot:
+        low, high = bootstrap_mig(read, factors, n_boot=n_boot, seed=seed)
+        se = math.sqrt(fvae.score * (1 - fvae.score) / votes[1])
+        spread = {"mig_real_interval": [round(low, 4), round(high, 4)], "factor_vae_se": round(se, 4)}
     return {
         "mig_generated": round(gen.score, 4),
         "mig_real": round(real.score, 4),
         "mig_real_per_factor": dict(zip(SHAPES_FACTOR_NAMES, real.per_factor.round(decimals=4).tolist(), strict=True)),
         "factor_vae_real": round(fvae.score, 4),
         "shape_accuracy": round(acc, 4),
+        **spread,
     }
 
 

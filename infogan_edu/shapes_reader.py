@@ -189,7 +189,13 @@ def load_reader(path: str | Path | None = None) -> ShapesReader:
     if ckpt["architecture"].get("kind") != "shapes-reader":
         raise CheckpointError(f"{path} is an infogan-edu checkpoint but not a Shapes reader")
     reader = ShapesReader()
-    reader.load_state_dict(ckpt["model"])
+    try:
+        reader.load_state_dict(ckpt["model"])
+    except RuntimeError as e:
+        raise CheckpointError(
+            f"{path} is a Shapes reader of another architecture ({str(e).splitlines()[0]}); "
+            "make a new one with `python benchmarks/shapes_budget.py --train-reader`"
+        ) from None
     return reader.eval()
 
 

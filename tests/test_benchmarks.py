@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,28 @@ def test_markdown_table_keeps_every_cell_as_written() -> None:
 def test_markdown_table_refuses_a_row_of_the_wrong_length() -> None:
     with pytest.raises(ValueError, match="a row of 2 cells under 3 headers"):
         _record_module().markdown_table([["a", "b"]], ["x", "y", "z"])
+
+
+@pytest.mark.slow
+def test_shapes_study_pick_scores_each_group_by_hand(tmp_path: Path) -> None:
+    # four copies of one shipped model: identical encodings, so agreement ties and the pick is each group's first
+    # run; the verdicts then follow from the MIGs alone: groups of 3 of runs 0..3 with MIGs 0.1, 0.3, 0.2, 0.05:
+    # (0,1,2) pick 0: below the median 0.2; (0,1,3) and (0,2,3): pick 0 = median 0.1; (1,2,3): pick 1, the best
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import shapes_study
+    finally:
+        sys.path.pop(0)
+    paths = []
+    for k in range(4):
+        (tmp_path / f"r{k}").mkdir()
+        paths.append(tmp_path / f"r{k}" / "checkpoint.pt")
+        shutil.copy(ROOT / "infogan_edu" / "checkpoints" / "shapes_infogan_s0.pt", paths[-1])
+    rows = [{"run": f"r{k}", "arm": "infogan", "mig_real": m} for k, m in enumerate((0.1, 0.3, 0.2, 0.05))]
+    shapes_study.N_PICK = 300
+    pick = shapes_study.label_free_pick(paths, rows)["infogan"]
+    assert pick["agreement"] == [1.0] * 4 and pick["n_groups"] == 4
+    assert [g["pick"] for g in pick["groups"]] == ["r0", "r0", "r0", "r1"]
+    assert [g["at_or_above_median"] for g in pick["groups"]] == [False, True, True, True]
+    assert pick["groups_picked_best"] == 1 and pick["groups_at_or_above_median"] == 3
+    assert pick["all_runs"]["pick"] == "r0" and not pick["all_runs"]["picked_best"]

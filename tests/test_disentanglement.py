@@ -20,6 +20,7 @@ from infogan_edu.disentanglement import (
     plugin_entropy,
     plugin_mutual_information,
     q_codes,
+    q_encoding,
     render_shapes_factors,
     sample_shapes_factors,
     with_population_statistics,
@@ -294,3 +295,15 @@ def test_random_encoders_score_low_but_not_zero() -> None:
     like = InfoGAN(LatentSpec(4, (3,), 2, "normal"), width=0.0625, image_size=64)
     scores = random_encoder_migs(like, n_encoders=2, n=1500)
     assert len(scores) == 2 and all(0 <= s < 0.3 for s in scores)
+
+
+def test_q_encoding_is_q_soft_reading() -> None:
+    torch.manual_seed(0)
+    model = InfoGAN(LatentSpec(noise=4, categorical=(3,), continuous=2), width=0.125, image_size=64).eval()
+    images = render_shapes(shapes_index(0, 5, 0, np.arange(8), 16))[0]  # (8, 64, 64) squares along a row
+    enc = q_encoding(model, images)
+    assert enc.shape == (8, 3 + 2)
+    assert torch.allclose(enc[:, :3].sum(1), torch.ones(8))  # the categorical block is a distribution
+    with torch.no_grad():
+        q = model.q(to_float_images(images, 1.0))
+    assert torch.allclose(enc[:, 3:], q.mean) and torch.equal(enc[:, :3].argmax(1), q.cat_logits[0].argmax(1))

@@ -3,6 +3,8 @@
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --train-reader
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run infogan-w0.125 --milestones 1000,2000,4000,8000
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run control-w0.125 --arm control --milestones 1000,2000,4000
+    OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run control-noise62 --arm control --noise 62 \\
+        --milestones 1000,2000,4000
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --judge
     python benchmarks/shapes_budget.py --report --json infogan_edu/results/shapes-budget.json
 
@@ -134,7 +136,13 @@ def run(args: argparse.Namespace) -> int:
     images = training_images()
     overrides = {
         k: v
-        for k, v in (("width", args.width), ("batch_size", args.batch), ("lr_g", args.lr_g), ("lr_d", args.lr_d))
+        for k, v in (
+            ("width", args.width),
+            ("batch_size", args.batch),
+            ("lr_g", args.lr_g),
+            ("lr_d", args.lr_d),
+            ("noise", args.noise),
+        )
         if v is not None
     }
     for milestone in sorted(int(m) for m in args.milestones.split(",")):
@@ -161,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
                 "batch": trainer.config.batch_size,
                 "lr_g": trainer.config.lr_g,
                 "lr_d": trainer.config.lr_d,
+                "noise": trainer.config.noise,
                 "step": trainer.step,
                 "train_seconds": round(float(trainer.train_seconds), 1),
                 "li_cat": round(h.li_cat[-1], 4),
@@ -239,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int)
     p.add_argument("--lr-g", type=float)
     p.add_argument("--lr-d", type=float)
+    p.add_argument("--noise", type=int, help="noise dimensions (the study's set-up has 10)")
     p.add_argument("--milestones", default="1000,2000,4000,8000")
     p.add_argument("--judge", action="store_true", help="judge every snapshot the current reader has not judged")
     p.add_argument("--report", action="store_true")

@@ -4,6 +4,8 @@
 * :mod:`.datasets` finds and loads MNIST and Fashion-MNIST (downloading them if needed).
 * :mod:`.download` downloads their files from mirrors and verifies them by SHA-256.
 * :mod:`.shapes` renders a dSprites-style dataset with known factors of variation.
+* :mod:`.render3d` renders 32x32 heads and chairs from known factors (SDFs sphere-traced by
+  :mod:`.raymarch`) and caches data sets of fixed size.
 * :mod:`.toys` samples 2-D Gaussian mixtures and scores mode coverage.
 * :mod:`.batching` draws random batches from one uint8 tensor kept on the device.
 """
@@ -24,6 +26,18 @@ from .datasets import (
 )
 from .download import ChecksumError, cache_dir
 from .idx import IDXFormatError, read_idx, read_idx_bytes, write_idx
+from .render3d import (
+    CHAIR_FACTORS,
+    CHAIR_STYLES,
+    HEAD_FACTORS,
+    draw_chairs,
+    draw_heads,
+    load_chairs,
+    load_heads,
+    render3d_path,
+    sample_chairs,
+    sample_heads,
+)
 from .shapes import (
     N_SHAPES,
     SHAPE_NAMES,
@@ -46,9 +60,12 @@ from .toys import (
 )
 
 __all__ = [
+    "CHAIR_FACTORS",
+    "CHAIR_STYLES",
     "CLASS_COUNTS",
     "CLASS_NAMES",
     "DATASETS",
+    "HEAD_FACTORS",
     "N_SHAPES",
     "SHAPES_FACTORS",
     "SHAPES_FACTOR_NAMES",
@@ -62,20 +79,27 @@ __all__ = [
     "available_datasets",
     "cache_dir",
     "candidate_dirs",
+    "draw_chairs",
+    "draw_heads",
     "draw_shapes",
     "find_dataset",
     "grid_centres",
     "grid_of_gaussians",
+    "load_chairs",
     "load_dataset",
     "load_fashion_mnist",
+    "load_heads",
     "load_mnist",
     "mode_counts",
     "mode_coverage",
     "read_idx",
     "read_idx_bytes",
+    "render3d_path",
     "render_shapes",
     "ring_centres",
     "ring_of_gaussians",
+    "sample_chairs",
+    "sample_heads",
     "sample_shapes",
     "shapes_factors",
     "shapes_index",

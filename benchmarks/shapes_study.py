@@ -19,8 +19,8 @@ infogan_edu/checkpoints/shapes_<name>.pt (dashes become underscores) with a prov
 Scoring takes about a minute per run on one thread. --curves writes the L_I curves (from each checkpoint's
 history) of the runs under --runs, without scoring them:
 
-    OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0 --runs runs/shapes-study
-    python benchmarks/shapes_study.py --runs runs/shapes-study --curves infogan_edu/results/shapes-li-curves.json
+    python benchmarks/shapes_study.py --runs runs/shapes-budget --only infogan-w0.125,control-w0.125,control-noise62 \\
+        --curves infogan_edu/results/shapes-li-curves.json
 """
 
 from __future__ import annotations
@@ -298,15 +298,20 @@ def label_free_pick(paths: list[Path], rows: list[dict], group_size: int = 3) ->
     return out
 
 
-def curves(runs: Path, dest: Path) -> int:
-    """L_I of the categorical code (nats) and D's outputs over training, per run, as the checkpoints record them."""
+def curves(runs: Path, dest: Path, only: str = "") -> int:
+    """L_I of the categorical code (nats) and D's outputs over training, per run (all under `runs`, or the
+    comma-separated names in `only`), as the checkpoints record them."""
     out = {}
     for path in sorted(runs.glob("*/checkpoint.pt")):
+        if only and path.parent.name not in only.split(","):
+            continue
         ckpt = load_file(path)
         h = ckpt["history"]
         out[path.parent.name] = {
             "info_to_generator": ckpt["config"]["info_to_generator"],
             "seed": ckpt["config"]["seed"],
+            "noise": ckpt["config"]["noise"],
+            "width": ckpt["config"]["width"],
             **{
                 k: [round(v, 4) if isinstance(v, float) else v for v in h[k]]
                 for k in ("step", "li_cat", "li_cont", "d_real", "d_fake")
@@ -315,7 +320,7 @@ def curves(runs: Path, dest: Path) -> int:
         print(f"{path.parent.name}: {ckpt['step']} steps, final L_I(c1) {h['li_cat'][-1]:.4f}", file=sys.stderr)
     meta = {
         "command": "python " + " ".join(sys.argv),
-        "train_command": f"OMP_NUM_THREADS=1 python benchmarks/shapes_study.py --train --seeds 0 --runs {runs}",
+        "train_commands": "the `--run` commands of benchmarks/shapes_budget.py's docstring (one per run)",
         "commit": git_commit(),
         "machine": machine_summary(),
         "torch": torch.__version__,
@@ -341,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pick", action="store_true", help="also pick among each arm's runs without labels")
     args = p.parse_args(argv)
     if args.curves:
-        return curves(args.runs, args.curves)
+        return curves(args.runs, args.curves, args.only)
     if args.train:
         train(args.runs, parse_seeds(args.seeds), args.steps)
         return 0

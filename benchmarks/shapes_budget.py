@@ -6,7 +6,8 @@
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --run control-noise62 --arm control --noise 62 \\
         --milestones 1000,2000,4000
     OMP_NUM_THREADS=1 python benchmarks/shapes_budget.py --judge
-    python benchmarks/shapes_budget.py --report --json infogan_edu/results/shapes-budget.json
+    python benchmarks/shapes_budget.py --report --json benchmarks/results/shapes-budget.json \\
+        --grid benchmarks/results/shapes-budget-samples.png
 
 `--train-reader` trains the reference reader (`infogan_edu.shapes_reader`) on freshly rendered real Shapes,
 scores it on 5,000 held-out real images and ships it as infogan_edu/checkpoints/shapes_reader.pt with its SHA-256,
@@ -237,6 +238,32 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def sample_grid(dest: Path, n: int = 12) -> None:
+    """A PNG: one row of real Shapes, then one row of G's samples per snapshot (same latents), labelled."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from infogan_edu.plots import images_to_grid
+
+    snaps = sorted(RUNS.glob("*/step-*.pt"))
+    real, _, _ = sample_shapes(n, torch.Generator().manual_seed(JUDGE_SEED))
+    rows = [("real Shapes", real[:, None].float() * 2 - 1)]
+    for snap in snaps:
+        model = with_population_statistics(model_from_checkpoint(load_file(snap), snap), None, seed=JUDGE_SEED)
+        fake, _ = generated_with_codes(model, n, seed=JUDGE_SEED)  # (n, 1, 64, 64) in [-1, 1]
+        rows.append((f"{snap.parent.name}, step {int(snap.stem.split('-')[1])}", fake))
+    fig, axes = plt.subplots(len(rows), 1, figsize=(n * 0.55, len(rows) * 0.75))
+    for ax, (label, images) in zip(axes, rows, strict=True):
+        ax.imshow(images_to_grid(images, nrow=n), cmap="gray", vmin=0, vmax=255)
+        ax.set_axis_off()
+        ax.set_title(label, fontsize=7, loc="left", pad=2)
+    fig.tight_layout()
+    fig.savefig(dest, dpi=90)
+    print(f"wrote {dest}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--train-reader", action="store_true")
@@ -253,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--judge", action="store_true", help="judge every snapshot the current reader has not judged")
     p.add_argument("--report", action="store_true")
     p.add_argument("--json", type=Path)
+    p.add_argument("--grid", type=Path, help="with --report: also write a PNG of real images and every snapshot's")
     args = p.parse_args(argv)
     if args.train_reader:
         return make_reader(args)
@@ -261,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.judge:
         return judge_all(args)
     if args.report:
+        if args.grid:
+            sample_grid(args.grid)
         return report(args)
     p.error("give --train-reader, --run NAME, --judge or --report")
     return 2

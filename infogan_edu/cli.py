@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FIELD=VALUE",
         help="override one TrainConfig field of the preset, e.g. --set compile=false --set lr_d=4e-4 (repeatable; "
-        "true/false/none, numbers, and comma-separated tuples such as categorical=10,10)",
+        "true/false (or 1/0, yes/no), none, numbers, and comma-separated tuples such as categorical=10,10)",
     )
 
     e = sub.add_parser("eval", help="test accuracy (Hungarian), NMI and the final L_I of a checkpoint")

@@ -77,15 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     picked = max(rows, key=lambda r: r[DEFAULT_RULE])
     summary = {
         "runs": len(rows),
-        "median": statistics.median(reported),
+        "median": round(statistics.median(reported), 4),
         "best_by_labels": max(reported),
         "label_free_pick": picked["reported"],
         "label_free_pick_seed": picked["seed"],
-        "median_majority_vote": statistics.median(r["majority_vote"] for r in rows),
-        "median_best_step": statistics.median(r["best_step"] for r in rows if r["best_step"] is not None),
+        "median_majority_vote": round(statistics.median(r["majority_vote"] for r in rows), 4),
+        "median_best_step": round(statistics.median(r["best_step"] for r in rows if r["best_step"] is not None), 4),
     }
     if all("training_images" in r for r in rows):
-        summary["median_training_images"] = statistics.median(r["training_images"] for r in rows)
+        summary["median_training_images"] = round(statistics.median(r["training_images"] for r in rows), 4)
     cols = ["seed", "reported", "majority_vote", "training_images", "best_step", DEFAULT_RULE]
     print(markdown_table(rows, cols))
     print("\n" + markdown_table(list(summary.items()), ["summary", "accuracy"]))

@@ -270,11 +270,14 @@ def with_population_statistics(
     return m.eval()
 
 
-def q_codes(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int = 1000) -> Tensor:
+def q_codes(
+    model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int = 1000, soft: bool = False
+) -> Tensor:
     """Q as an encoder: [argmax of each categorical code | mean of each continuous code], (N, n_cat + n_cont).
 
     `images` are uint8 (N, H, W) (`pixel_max` maps to +1: 1 for Shapes, 255 for MNIST) or float (N, 1, H, W)
-    already in [-1, 1], such as G's output."""
+    already in [-1, 1], such as G's output. With `soft`, each categorical code gives its probabilities
+    Q(c_cat = k | x) instead of the argmax, (N, sum of K + n_cont): see `q_encoding`."""
     out = []
     with torch.no_grad(), evaluating(model):
         for start in range(0, images.shape[0], batch):
@@ -282,24 +285,19 @@ def q_codes(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int =
             if not torch.is_floating_point(x):
                 x = to_float_images(x, pixel_max)  # (B, 1, H, W) in [-1, 1]
             q = model.q(x)
-            cats = [logits.argmax(1, keepdim=True).float() for logits in q.cat_logits]  # each (B, 1)
-            out.append(torch.cat([*cats, q.mean], dim=1))  # (B, n_cat + n_cont)
+            if soft:
+                cats = [logits.softmax(1) for logits in q.cat_logits]  # each (B, K)
+            else:
+                cats = [logits.argmax(1, keepdim=True).float() for logits in q.cat_logits]  # each (B, 1)
+            out.append(torch.cat([*cats, q.mean], dim=1))  # (B, n_cat or sum of K, + n_cont)
     return torch.cat(out)
 
 
 def q_encoding(model: InfoGAN, images: Tensor, pixel_max: float = 1.0, batch: int = 1000) -> Tensor:
     """Q's soft reading of each image, for comparing runs without labels (`selection.encoding_similarity`):
     [Q(c_cat = k | x) for every category of every categorical code | mean of each continuous code],
-    (N, sum of K + n_cont). Unlike `q_codes`, nothing is rounded to an argmax, so ranks stay informative."""
-    out = []
-    with torch.no_grad(), evaluating(model):
-        for start in range(0, images.shape[0], batch):
-            x = images[start : start + batch]
-            if not torch.is_floating_point(x):
-                x = to_float_images(x, pixel_max)  # (B, 1, H, W) in [-1, 1]
-            q = model.q(x)
-            out.append(torch.cat([*(logits.softmax(1) for logits in q.cat_logits), q.mean], dim=1))
-    return torch.cat(out)
+    (N, sum of K + n_cont). Unlike the argmax of `q_codes`, nothing is rounded, so ranks stay informative."""
+    return q_codes(model, images, pixel_max, batch, soft=True)
 
 
 def generated_with_codes(model: InfoGAN, n: int, seed: int = 0, batch: int = 1000) -> tuple[Tensor, Tensor]:

@@ -39,7 +39,7 @@ unrelated codes. `encoding_agreement_matrix` fills the (R, R) matrix that `agree
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -89,14 +89,19 @@ def partition_nmi(a: np.ndarray, b: np.ndarray) -> float:
     return float(normalized_mutual_info_score(a, b))
 
 
-def agreement_matrix(partitions: Sequence[np.ndarray]) -> np.ndarray:
-    """(R, R) pairwise NMI of the runs' partitions; the diagonal is 1."""
-    r = len(partitions)
+def _pairwise(items: Sequence[np.ndarray], similarity: Callable[[np.ndarray, np.ndarray], float]) -> np.ndarray:
+    """(R, R) symmetric matrix of `similarity` between every pair of runs; the diagonal is 1."""
+    r = len(items)
     out = np.eye(r)
     for i in range(r):
         for j in range(i + 1, r):
-            out[i, j] = out[j, i] = partition_nmi(partitions[i], partitions[j])
+            out[i, j] = out[j, i] = similarity(items[i], items[j])
     return out
+
+
+def agreement_matrix(partitions: Sequence[np.ndarray]) -> np.ndarray:
+    """(R, R) pairwise NMI of the runs' partitions; the diagonal is 1."""
+    return _pairwise(partitions, partition_nmi)
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -120,12 +125,7 @@ def encoding_similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 def encoding_agreement_matrix(encodings: Sequence[np.ndarray]) -> np.ndarray:
     """(R, R) pairwise `encoding_similarity` of the runs' encodings of the same images; the diagonal is 1."""
-    r = len(encodings)
-    out = np.eye(r)
-    for i in range(r):
-        for j in range(i + 1, r):
-            out[i, j] = out[j, i] = encoding_similarity(encodings[i], encodings[j])
-    return out
+    return _pairwise(encodings, encoding_similarity)
 
 
 def agreement(nmi: np.ndarray, members: Sequence[int] | None = None) -> np.ndarray:

@@ -236,7 +236,7 @@ def redraw_iou(images: Tensor, verdict: dict[str, Tensor]) -> Tensor:
 
 
 def _wasserstein_1d(a: Tensor, b: Tensor) -> float:
-    """W1 between two 1-D samples: the mean gap between their matched quantiles (99 of them)."""
+    """W1 between two 1-D samples: the mean gap between their matched quantiles (199 of them)."""
     q = torch.linspace(0.005, 0.995, 199)
     return float((torch.quantile(a.double(), q.double()) - torch.quantile(b.double(), q.double())).abs().mean())
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _record import markdown_table  # noqa: E402
+from _record import markdown_table, write_json  # noqa: E402
 
 from infogan_edu.config import get_preset  # noqa: E402
 from infogan_edu.data import load_mnist  # noqa: E402
@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--only", nargs="*", default=None, metavar="NAME", help="names of the variants to run (default all)")
     p.add_argument("--speed", action="store_true", help="measure steps/s instead of accuracy")
+    p.add_argument("--json", type=Path, default=None, help="also write the raw numbers here, with their provenance")
     args = p.parse_args(argv)
     variants = selected(args.only)  # before the data: a wrong name fails at once
     x_train, _ = load_mnist("train")
@@ -127,13 +128,27 @@ def main(argv: list[str] | None = None) -> None:
         speed(x_train, variants)
         return
     x_test, y_test = load_mnist("test")
-    rows = []
+    rows, runs = [], []
     for name, changes in variants.items():
         for seed in args.seeds:
             cfg = get_preset("cpu", seed=seed, steps=args.steps, eval_every=500, **changes)
             h = Trainer(cfg, x_train, x_test, y_test, progress=False).train()
             rows.append([name, seed, ", ".join(f"{a:.3f}" for a in h.accuracy), f"{h.li_cat[-1]:.3f}"])
+            runs.append(
+                {
+                    "variant": name,
+                    "seed": seed,
+                    "overrides": changes,
+                    "steps": args.steps,
+                    "eval_steps": list(h.eval_step),
+                    "test_accuracy": list(h.accuracy),
+                    "nmi": list(h.nmi),
+                    "li_cat_final": h.li_cat[-1],
+                }
+            )
             print(f"{name}, seed {seed}: {rows[-1][2]}; {rows[-1][3]}", file=sys.stderr, flush=True)  # progress
+            if args.json is not None:  # after every run: an interrupted study keeps what it finished
+                write_json(args.json, {"runs": runs}, "benchmarks/cpu_ablation.py", argv)
     print(markdown_table(rows, ["variant", "seed", "test accuracy every 500 steps", "L_I end"]))
 
 

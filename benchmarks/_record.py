@@ -3,6 +3,7 @@ and one way to print its Markdown tables."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 from infogan_edu.config import machine_summary
 
 
+@functools.cache  # the commit when the run started: a long run that writes its JSON often keeps recording that one
 def git_commit() -> str:
     """The short hash of HEAD, with "+changes" when the work tree differs from it; "unknown" outside a clone."""
     try:

@@ -20,15 +20,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from infogan_edu.data import TensorBatcher, load_mnist, render_shapes
-from infogan_edu.data.shapes import N_SHAPES
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import markdown_table, write_json  # noqa: E402
+
+from infogan_edu.data import TensorBatcher, load_mnist, render_shapes  # noqa: E402
+from infogan_edu.data.shapes import N_SHAPES  # noqa: E402
 
 
 def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
@@ -80,11 +85,12 @@ class PerSampleDataset(torch.utils.data.Dataset):
         return x, int(self.labels[i])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and images (for CI)")
     parser.add_argument("--batch-size", type=int, default=128)
-    args = parser.parse_args()
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw timings here, with provenance")
+    args = parser.parse_args(argv)
     quick, b = args.quick, args.batch_size
     n_shapes = 2_000 if quick else 10_000
     repeats = 20 if quick else 200
@@ -143,13 +149,14 @@ def main() -> None:
     rows.append((f"(c) DataLoader batch {b} (per-sample)", f"{loader_s * 1e3:8.3f} ms", speedup))
 
     print(f"infogan-edu data benchmark ({'quick' if quick else 'full'}; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads)")
-    width = max(len(r[0]) for r in rows)
-    print(f"{'what':<{width}}  {'time':>11}  note")
-    print("-" * (width + 40))
-    for what, value, note in rows:
-        print(f"{what:<{width}}  {value:>11}  {note}")
-
+          f"{torch.get_num_threads()} threads; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})\n")
+    print(markdown_table([(what, value.strip(), note) for what, value, note in rows], ["what", "time", "note"]))
+    if args.json is not None:
+        raw = {"quick": quick, "batch_size": b, "threads": torch.get_num_threads(), "load_average": os.getloadavg(),
+               "data": source, "shapes_images": n_shapes, "shapes_seconds_per_10k": per_10k,
+               "batcher_seconds": batch_s, "train_step_seconds": step_s, "batch_share_percent": share,
+               "dataloader_seconds": loader_s}
+        write_json(args.json, raw, "benchmarks/data_speed.py", argv)
 
 if __name__ == "__main__":
     main()

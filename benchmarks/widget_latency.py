@@ -21,16 +21,21 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from infogan_edu.frames import cpu_render_settings
-from infogan_edu.latent import LatentSpec
-from infogan_edu.models import InfoGAN
-from infogan_edu.plots import generate, grid_png
-from infogan_edu.pretrained import available_pretrained, load_pretrained
-from infogan_edu.widgets import TraversalExplorer
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import write_json  # noqa: E402
+
+from infogan_edu.frames import cpu_render_settings  # noqa: E402
+from infogan_edu.latent import LatentSpec  # noqa: E402
+from infogan_edu.models import InfoGAN  # noqa: E402
+from infogan_edu.plots import generate, grid_png  # noqa: E402
+from infogan_edu.pretrained import available_pretrained, load_pretrained  # noqa: E402
+from infogan_edu.widgets import TraversalExplorer  # noqa: E402
 
 
 def build_model(seed: int) -> tuple[InfoGAN, str]:
@@ -53,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads while rendering (default 1)")
     parser.add_argument("--compare", action="store_true", help="two generators side by side")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw timings here, with provenance")
     args = parser.parse_args(argv)
 
     model, source = build_model(args.seed)
@@ -97,6 +103,11 @@ def main(argv: list[str] | None = None) -> None:
         cpu_ms = [t * 1e3 for t in cpu_times]
         print(f"  CPU time of the rendering thread (= latency on an idle core): median "
               f"{statistics.median(cpu_ms):.1f} ms, p95 {percentile(cpu_ms, 95):.1f} ms")
+    if args.json is not None:
+        raw = {"model": source, "grid": args.grid, "threads": args.threads, "compare": args.compare,
+               "load_average": os.getloadavg(), "wall_ms": ms, "g_ms": g_ms, "png_ms": png_ms,
+               "thread_cpu_ms": [t * 1e3 for t in cpu_times], "png_bytes": len(explorer.image.value)}
+        write_json(args.json, raw, "benchmarks/widget_latency.py", argv)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import torch
 
 from . import __version__
 from .history import History
+from .models import LEGACY_ARCHITECTURE
 
 __all__ = [
     "check_architecture",
@@ -187,7 +188,8 @@ def load_file(path: str | os.PathLike, map_location: str | torch.device = "cpu")
 
 
 def check_architecture(expected: dict, found: dict, path: str | os.PathLike) -> None:
-    """Refuse a checkpoint whose architecture (latent spec, width, image size) differs from the model's."""
+    """Refuse a checkpoint whose architecture (latent spec, width, image size, channels, network) differs from the
+    model's."""
     diffs = []
     for key in sorted(set(expected) | set(found)):
         if expected.get(key) != found.get(key):
@@ -267,7 +269,7 @@ def training_state(trainer: Any) -> dict[str, Any]:
 def restore_training_state(trainer: Any, ckpt: dict[str, Any], path: str | os.PathLike = "checkpoint") -> None:
     """Put `ckpt` (from `training_state`) back into `trainer`; a checkpoint of another architecture, or a damaged
     or hand-made state, is one CheckpointError that names `path`."""
-    check_architecture(trainer.model.architecture(), ckpt["architecture"], path)
+    check_architecture(trainer.model.architecture(), {**LEGACY_ARCHITECTURE, **ckpt["architecture"]}, path)
     try:  # missing keys or wrong types: one CheckpointError, not a traceback
         trainer.model.load_state_dict(ckpt["model"])
         trainer.opt_d.load_state_dict(ckpt["opt_d"])

@@ -5,6 +5,7 @@
     python -m infogan_edu train --preset cpu --lambda0-control --out runs/cpu-lambda0-s0
     python -m infogan_edu train --preset paper --out runs/p0 --set compile=true --set lambda_cont=0.1
     python -m infogan_edu train --preset cpu --seeds 0-7 --out runs/cpu-k8   # 8 seeds at once, one folder each
+    python -m infogan_edu train --dataset folder:~/photos --rgb --codes cat:10,cont:2 --out runs/photos  # your images
     python -m infogan_edu eval runs/cpu-s0/checkpoint.pt
     python -m infogan_edu export runs/cpu-s0/checkpoint.pt --out infogan_edu/checkpoints/mnist_cpu.pt
 
@@ -24,7 +25,7 @@ from typing import NoReturn
 
 import torch
 
-from . import __version__
+from . import __version__, cli_options
 from .checkpoint import CheckpointError, export_weights, load_file, write_atomic
 from .config import (
     PRESET_ENV,
@@ -50,7 +51,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="python -m infogan_edu",
-        description="Train and evaluate InfoGAN (Chen et al. 2016) on MNIST or Fashion-MNIST.",
+        description="Train and evaluate InfoGAN (Chen et al. 2016) on MNIST, Fashion-MNIST, SVHN, CelebA or a folder "
+        "of images.",
     )
     p.add_argument("--version", action="version", version=f"infogan-edu {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -59,8 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--dataset",
         default=None,
-        choices=["mnist", "fashion-mnist"],
-        help="training data (default: mnist; with --resume, the data the run was trained on)",
+        type=cli_options.dataset_argument,
+        help="training data: mnist, fashion-mnist, svhn, celeba, or folder:PATH, your PNG/JPEG images under PATH, "
+        "sub-folders included (default: the preset's, mnist for cpu and paper; with --resume, the data the run was "
+        "trained on)",
     )
     t.add_argument(
         "--preset",
@@ -77,12 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, type=Path, help="output folder for checkpoint.pt and summary.json")
     t.add_argument("--steps", type=int, default=None, help="total training steps (default: the preset's)")
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    t.add_argument("--data-root", type=Path, default=None, help="folder holding mnist/ (default: search)")
+    t.add_argument("--data-root", type=Path, default=None, help="folder holding mnist/, svhn/, ... (default: search)")
     t.add_argument(
         "--lambda0-control",
         action="store_true",
         help="train the lambda = 0 control of the preset (config.lambda0_control): G gets no L_I gradient, Q learns",
     )
+    cli_options.add_options(t)
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.add_argument(
         "--set",
@@ -105,11 +110,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load_data(dataset: str, root: Path | None):
-    from .data import load_dataset
+def _load_data(dataset: str, root: Path | None, **image: object):
+    """(x_train, x_test, y_test); a folder (`image`: its size and colour) has no test split, and CelebA's labels are
+    attributes, not classes: x_test, y_test None, and training uses every image."""
+    from .data import has_class_labels, is_folder_dataset, load_dataset
 
+    if is_folder_dataset(dataset):
+        return cli_options.folder_images(dataset, **image), None, None
+    if not has_class_labels(dataset):
+        return load_dataset(dataset, "all", root=root)[0], None, None
     x_train, _ = load_dataset(dataset, "train", root=root)
     x_test, y_test = load_dataset(dataset, "test", root=root)
+    return x_train, x_test, y_test
+
+
+def _run_data(args: argparse.Namespace, dataset: str, ckpt: Path | None, config: TrainConfig | None):
+    """The data of a new run (`config`) or a resumed one (`ckpt`): a folder at the size and colour given or recorded,
+    with at least one batch of images."""
+    x_train, x_test, y_test = _load_data(dataset, args.data_root, **cli_options.image_options(args, dataset, ckpt))
+    batch = load_file(ckpt)["config"]["batch_size"] if ckpt else config.batch_size if config else 1
+    cli_options.check_enough_images(x_train, batch, dataset)
     return x_train, x_test, y_test
 
 
@@ -216,7 +236,8 @@ def _given_once(args: argparse.Namespace, changes: dict[str, object]) -> None:
 
 def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig:
     seed = 0 if args.seed is None else args.seed
-    overrides = {"seed": seed, "dataset": args.dataset or "mnist", **changes}
+    dataset = {"dataset": args.dataset} if args.dataset is not None else {}  # else the preset's own data
+    overrides = {"seed": seed, **dataset, **changes}
     if args.steps is not None:
         overrides["steps"] = args.steps
     config = get_preset(args.preset, **overrides) if args.preset else select_preset(**overrides)
@@ -226,8 +247,9 @@ def _config(args: argparse.Namespace, changes: dict[str, object]) -> TrainConfig
 def _train(args: argparse.Namespace) -> int:
     from .train import Trainer
 
-    changes = parse_overrides(args.set)  # a bad --set fails here, before the data is read
+    changes = parse_overrides(args.set)  # a bad --set (or --codes) fails here, before the data is read
     _given_once(args, changes)
+    changes = cli_options.with_codes(args, changes)
     if args.seeds is not None:
         return _train_seeds(args, changes)
     ckpt = args.out / "checkpoint.pt"
@@ -239,8 +261,9 @@ def _train(args: argparse.Namespace) -> int:
         raise CheckpointError(f"no checkpoint at {ckpt} to resume: check --out, or train without --resume")
     if args.resume:
         _check_resumed_changes(changes, ckpt)
+        cli_options.check_resumed(args, ckpt)
     dataset = _resumed_dataset(args, ckpt) if args.resume else config.dataset
-    x_train, x_test, y_test = _load_data(dataset, args.data_root)
+    x_train, x_test, y_test = _run_data(args, dataset, ckpt if args.resume else None, config)
     if args.resume:
         overrides = {"steps": args.steps} if args.steps is not None else {}
         trainer = Trainer.resume(
@@ -268,8 +291,10 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
     first = sorted(args.out.glob("seed-*/checkpoint.pt"))
     if args.resume and first:
         _check_resumed_changes(changes, first[0])
-    dataset = _resumed_dataset(args, first[0]) if args.resume and first else (args.dataset or "mnist")
-    x_train, x_test, y_test = _load_data(dataset, args.data_root)
+        cli_options.check_resumed(args, first[0])
+    resumed = first[0] if args.resume and first else None
+    dataset = _resumed_dataset(args, resumed) if resumed else config.dataset if config else (args.dataset or "mnist")
+    x_train, x_test, y_test = _run_data(args, dataset, resumed, config)
     if args.resume:
         overrides = {"steps": args.steps} if args.steps is not None else {}
         mst = MultiSeedTrainer.resume(args.out, x_train, x_test, y_test, progress=not args.no_progress, **overrides)
@@ -299,20 +324,23 @@ def _train_seeds(args: argparse.Namespace, changes: dict[str, object]) -> int:
     live = [s for s in seeds if s not in mst.failed]
     if len(live) > 1:
         models = [t.model for t in mst.live()]
-        scores = label_free_scores(models, x_test)  # the test images, without their labels
-        chosen = live[pick(scores, DEFAULT_RULE)]
-        print(f"label-free pick ({DEFAULT_RULE}, on unlabelled test images): seed {chosen} -> {args.out}/seed-{chosen}")
+        images, which = (x_test, "test") if x_test is not None else (x_train, "train")  # a folder has no test split
+        chosen = live[pick(label_free_scores(models, images), DEFAULT_RULE)]  # the images, without their labels
+        print(f"label-free pick ({DEFAULT_RULE}, unlabelled {which} images): seed {chosen} -> {args.out}/seed-{chosen}")
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .data import load_dataset
+    from .data import has_class_labels, load_dataset
     from .metrics import evaluate
     from .pretrained import model_from_checkpoint
 
     ckpt = load_file(args.checkpoint)
+    dataset = ckpt["config"].get("dataset", "mnist")
+    if not has_class_labels(dataset):
+        raise ValueError(cli_options.no_labels_message(args.checkpoint, dataset))
     model = model_from_checkpoint(ckpt, args.checkpoint).to(pick_device())
-    x_test, y_test = load_dataset(ckpt["config"].get("dataset", "mnist"), "test", root=args.data_root)
+    x_test, y_test = load_dataset(dataset, "test", root=args.data_root)
     scores = evaluate(model, x_test, y_test)
     hist = ckpt.get("history") if isinstance(ckpt.get("history"), dict) else {}  # exports carry none
     li = [v for v in hist.get("li_cat", []) if isinstance(v, float)]
@@ -324,14 +352,16 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .data import load_dataset
+    from .data import has_class_labels, load_dataset
     from .metrics import evaluate
     from .pretrained import model_from_checkpoint
 
     ckpt = load_file(args.checkpoint)
     model = model_from_checkpoint(ckpt, args.checkpoint)
-    x_test, y_test = load_dataset(ckpt["config"].get("dataset", "mnist"), "test", root=args.data_root)
-    scores = evaluate(model, x_test, y_test)
+    dataset = ckpt["config"].get("dataset", "mnist")
+    scores = None  # a folder or CelebA has no class labels: the export records no accuracy
+    if has_class_labels(dataset):
+        scores = evaluate(model, *load_dataset(dataset, "test", root=args.data_root))
     hist = ckpt.get("history", {})
     provenance = {
         "command": args.train_command,
@@ -341,8 +371,8 @@ def _export(args: argparse.Namespace) -> int:
         "steps": ckpt["step"],
         "train_seconds": round(float(ckpt.get("train_seconds", 0.0)), 1),
         "device": "cpu" if not torch.cuda.is_available() else torch.cuda.get_device_name(),
-        "test_accuracy": round(scores.accuracy, 4),
-        "nmi": round(scores.nmi, 4),
+        "test_accuracy": round(scores.accuracy, 4) if scores else None,
+        "nmi": round(scores.nmi, 4) if scores else None,
         "li_cat_final": round(hist["li_cat"][-1], 4) if hist.get("li_cat") else None,
         "date": time.strftime("%Y-%m-%d"),
         "torch": torch.__version__,

@@ -27,6 +27,7 @@ from .data.augment import PARTS as AUGMENT_PARTS
 from .latent import LatentSpec
 
 __all__ = [
+    "CELEBA",
     "CPU",
     "DEVICE_ENV",
     "DeviceError",
@@ -41,6 +42,7 @@ __all__ = [
     "RETIRED_AT",
     "RETIRED_FIELDS",
     "select_preset",
+    "SVHN",
     "TrainConfig",
 ]
 
@@ -64,7 +66,7 @@ class TrainConfig:
     """Everything a run depends on. Defaults are the paper's (Appendix C) and the original code's."""
 
     preset: str = "custom"
-    dataset: str = "mnist"
+    dataset: str = "mnist"  # or "fashion-mnist", or "folder:PATH": a folder of your own images (`data.folder`)
     # ---- latent codes and model (Table 1) ----
     noise: int = 62
     categorical: tuple[int, ...] = (10,)
@@ -72,6 +74,7 @@ class TrainConfig:
     noise_prior: Literal["uniform", "normal"] = "uniform"
     noise_scale: float = 1.0
     width: float = 1.0  # multiplies every hidden size; 0.25 is the CPU-sized model
+    network: Literal["mnist", "svhn-celeba"] = "mnist"  # Table 1's G and D, or those of Tables 2-3 (`models`)
     # ---- optimisation ----
     steps: int = 5000  # the original code's MNIST run: 50 epochs x 100 updates at batch 128
     batch_size: int = 128
@@ -136,12 +139,18 @@ class TrainConfig:
         for name in ("channels_last", "bf16", "compile", "fused_adam"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
                 raise ValueError(f"TrainConfig.{name} must be True, False or None (auto), got {getattr(self, name)!r}")
-        for name, choices in (("g_loss", ("nonsaturating", "minimax")), ("q_optimizer", ("d", "g"))):
+        for name, choices in (
+            ("g_loss", ("nonsaturating", "minimax")),
+            ("q_optimizer", ("d", "g")),
+            ("network", ("mnist", "svhn-celeba")),
+        ):
             if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
                 raise ValueError(f"TrainConfig.{name} must be one of {choices}, got {getattr(self, name)!r}")
         for name in ("preset", "dataset", "device", "compile_mode"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"TrainConfig.{name} must be a string, got {getattr(self, name)!r}")
+        if self.dataset.startswith("folder:") and not self.dataset[len("folder:") :].strip():
+            raise ValueError(f"TrainConfig.dataset {self.dataset!r} names no folder: write folder:PATH")
         if self.device != "auto" and not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
             # torch parses other device types too (mps, xpu, meta...), but this library trains on CPU or CUDA only
             raise ValueError(f"TrainConfig.device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
@@ -224,7 +233,21 @@ CPU = TrainConfig(
     eval_every=500,
 )
 
-PRESETS: dict[str, TrainConfig] = {"paper": PAPER, "cpu": CPU}
+# The paper's SVHN and CelebA runs (Appendix C.2, C.3), 32x32 colour, with the networks of Tables 2 and 3. The
+# appendix's common settings hold: Adam, lr 2e-4 for D and 1e-3 for G, lambda = 1, leaky ReLU slope 0.1.
+#   SVHN: four 10-way categorical codes, four continuous codes and 124 noise variables (G's input: 168);
+#   CelebA: ten 10-way categorical codes and 128 noise variables (G's input: 228), no continuous code.
+# The paper gives no batch size or step count for them: batch 128 and sigma = 1 for the continuous codes are the
+# original code's (as in `paper`), and 5,000 steps (50 epochs of 100 updates, the original code's schedule) keeps
+# the three paper presets equally long (benchmarks/gpu/svhn.sh and celeba.sh take STEPS=... to change it).
+SVHN = PAPER.replace(
+    preset="svhn", dataset="svhn", network="svhn-celeba", noise=124, categorical=(10,) * 4, continuous=4
+)
+CELEBA = PAPER.replace(
+    preset="celeba", dataset="celeba", network="svhn-celeba", noise=128, categorical=(10,) * 10, continuous=0
+)
+
+PRESETS: dict[str, TrainConfig] = {"paper": PAPER, "cpu": CPU, "svhn": SVHN, "celeba": CELEBA}
 
 
 class DeviceError(ValueError, RuntimeError):

@@ -1,5 +1,6 @@
 """The networks of InfoGAN for MNIST (Chen et al. 2016, Appendix C, Table 1), a 64x64 variant for the
-shapes data, and small MLPs for the 2-D toys of lesson 01.
+shapes data, the 32x32 colour networks of SVHN and CelebA (Tables 2 and 3), and small MLPs for the 2-D toys
+of lesson 01.
 
 Table 1 (MNIST), with our shape comments for width = 1:
 
@@ -9,6 +10,17 @@ Table 1 (MNIST), with our shape comments for width = 1:
                  -> FC 1024 BN lReLU -> FC 1 (the logit of D)
     Q:  shares every layer of D up to FC 1024, then FC 128 BN lReLU -> FC (categorical logits,
         and a mean and a log-std per continuous code)
+
+Tables 2 (SVHN) and 3 (CelebA) give one network, `network="svhn-celeba"`, with no FC 1024 layers:
+
+    G:  z,c (168 SVHN, 228 CelebA) -> FC 2x2x448 BN ReLU -> 4x4 upconv 256 stride 2 BN ReLU
+                 -> 4x4 upconv 128 stride 2 ReLU -> 4x4 upconv 64 stride 2 ReLU -> 4x4 upconv 3 stride 2 -> tanh
+    D:  x (3x32x32) -> 4x4 conv 64 stride 2 lReLU -> 4x4 conv 128 stride 2 BN lReLU
+                 -> 4x4 conv 256 stride 2 BN lReLU -> FC 1 (the logit of D)
+    Q:  shares D's three convolutions, then FC 128 BN lReLU -> FC (the same head as for MNIST)
+
+(the tables put batchnorm only where written: not after G's 128 and 64 upconvs). `network="mnist"` is Table
+1's network, the default, also at 64x64.
 
 `width` multiplies every hidden size (not the input or output), so `width=0.25` is a CPU-sized model
 of the same shape. Images are in [-1, 1]; the generator ends in tanh. The leaky ReLU slope is 0.1,
@@ -28,19 +40,26 @@ from .latent import Latent, LatentSpec, QOutput
 
 __all__ = [
     "count_parameters",
+    "ConvDiscriminator",
+    "ConvGenerator",
     "Discriminator",
     "evaluating",
     "generate",
     "Generator",
     "InfoGAN",
     "LEAK",
+    "LEGACY_ARCHITECTURE",
     "MLPDiscriminator",
     "MLPGenerator",
     "module_device",
+    "NETWORKS",
     "QHead",
 ]
 
 LEAK = 0.1
+NETWORKS = ("mnist", "svhn-celeba")  # Table 1's network (also at 64x64); Tables 2 and 3's, 32x32
+# What a checkpoint written before `network` existed holds without saying so: Table 1's network.
+LEGACY_ARCHITECTURE = {"network": "mnist"}
 
 
 @contextmanager
@@ -68,7 +87,10 @@ def _n_upsamples(image_size: int) -> int:
         return 2  # 7 -> 14 -> 28
     if image_size == 64:
         return 3  # 8 -> 16 -> 32 -> 64
-    raise ValueError(f"image_size must be 28 (MNIST) or 64 (shapes), got {image_size}")
+    raise ValueError(
+        f"image_size must be 28 (MNIST) or 64 (shapes) for Table 1's network, got {image_size} "
+        "(32x32 images take network='svhn-celeba')"
+    )
 
 
 class Generator(nn.Module):
@@ -158,15 +180,99 @@ class QHead(nn.Module):
         return QOutput(logits, mean, log_std)
 
 
-class InfoGAN(nn.Module):
-    """G, D and Q together. Q = `q_head` applied to `d.features`, so Q shares D's trunk."""
+class ConvGenerator(nn.Module):
+    """G(z, c) of Tables 2 and 3 (SVHN, CelebA): the latent vector to a 32x32 image in [-1, 1], (B, channels, 32, 32).
+    Unlike Table 1's G it has no FC 1024 layer: one FC layer makes a 2x2 map of 448 channels, and four stride-2
+    upconvolutions double its side each time, 2 -> 4 -> 8 -> 16 -> 32."""
 
-    def __init__(self, spec: LatentSpec, width: float = 1.0, image_size: int = 28, channels: int = 1):
+    def __init__(self, spec: LatentSpec, width: float = 1.0, image_size: int = 32, channels: int = 3):
         super().__init__()
+        _check_32(image_size)
         self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
-        self.g = Generator(spec, width, image_size, channels)
-        self.d = Discriminator(width, image_size, channels)
+        self.c0, self.start = _w(448, width), 2
+        self.fc = nn.Sequential(nn.Linear(spec.input_dim, self.c0 * 2 * 2), nn.BatchNorm1d(self.c0 * 2 * 2), nn.ReLU())
+        c256, c128, c64 = _w(256, width), _w(128, width), _w(64, width)
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(self.c0, c256, 4, stride=2, padding=1),  # 2x2 -> 4x4
+            nn.BatchNorm2d(c256),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c256, c128, 4, stride=2, padding=1),  # 4x4 -> 8x8 (no batchnorm in the tables)
+            nn.ReLU(),
+            nn.ConvTranspose2d(c128, c64, 4, stride=2, padding=1),  # 8x8 -> 16x16
+            nn.ReLU(),
+            nn.ConvTranspose2d(c64, channels, 4, stride=2, padding=1),  # 16x16 -> 32x32
+        )
+
+    def forward(self, g_input: torch.Tensor) -> torch.Tensor:
+        h = self.fc(g_input)  # (B, 448 * 2 * 2)
+        h = h.view(-1, self.c0, self.start, self.start)  # (B, 448, 2, 2)
+        return torch.tanh(self.deconv(h))  # (B, 3, 32, 32)
+
+
+class ConvDiscriminator(nn.Module):
+    """D of Tables 2 and 3: three stride-2 convolutions (the trunk Q shares), then one FC layer to the logit.
+    The same interface as `Discriminator`: `features(x)` is what Q reads."""
+
+    def __init__(self, width: float = 1.0, image_size: int = 32, channels: int = 3):
+        super().__init__()
+        _check_32(image_size)
+        c64, c128, c256 = _w(64, width), _w(128, width), _w(256, width)
+        self.conv = nn.Sequential(
+            nn.Conv2d(channels, c64, 4, stride=2, padding=1),  # 32x32 -> 16x16
+            nn.LeakyReLU(LEAK),
+            nn.Conv2d(c64, c128, 4, stride=2, padding=1),  # 16x16 -> 8x8
+            nn.BatchNorm2d(c128),
+            nn.LeakyReLU(LEAK),
+            nn.Conv2d(c128, c256, 4, stride=2, padding=1),  # 8x8 -> 4x4
+            nn.BatchNorm2d(c256),
+            nn.LeakyReLU(LEAK),
+        )
+        self.feature_dim = c256 * 4 * 4
+        self.head = nn.Linear(self.feature_dim, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x).flatten(1)  # (B, 256, 4, 4) -> (B, 4096)
+
+    def logit(self, features: torch.Tensor) -> torch.Tensor:
+        """D's output layer on the trunk's features: the logit of D(x), shape (B,)."""
+        return self.head(features).squeeze(1)  # (B,)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The logit of D(x) = P(x is real), shape (B,)."""
+        return self.logit(self.features(x))  # (B,)
+
+
+def _check_32(image_size: int) -> None:
+    if image_size != 32:
+        raise ValueError(f"image_size must be 32 for network='svhn-celeba' (Tables 2 and 3), got {image_size}")
+
+
+class InfoGAN(nn.Module):
+    """G, D and Q together. Q = `q_head` applied to `d.features`, so Q shares D's trunk. `network` chooses Table
+    1's G and D ("mnist") or those of Tables 2 and 3 ("svhn-celeba"); Q's head is the same for both."""
+
+    def __init__(
+        self, spec: LatentSpec, width: float = 1.0, image_size: int = 28, channels: int = 1, network: str = "mnist"
+    ):
+        super().__init__()
+        if network not in NETWORKS:
+            raise ValueError(f"network must be one of {NETWORKS}, got {network!r}")
+        self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
+        self.network = network
+        if network == "mnist":
+            self.g = Generator(spec, width, image_size, channels)
+            self.d = Discriminator(width, image_size, channels)
+        else:
+            self.g = ConvGenerator(spec, width, image_size, channels)
+            self.d = ConvDiscriminator(width, image_size, channels)
         self.q_head = QHead(spec, self.d.feature_dim, width)
+
+    @classmethod
+    def from_architecture(cls, arch: dict) -> InfoGAN:
+        """The (untrained) model an `architecture()` dict describes, also one written before `network` existed."""
+        arch = {**LEGACY_ARCHITECTURE, **arch}
+        spec = LatentSpec.from_dict(arch["spec"])
+        return cls(spec, arch["width"], arch["image_size"], arch["channels"], arch["network"])
 
     def q(self, x: torch.Tensor) -> QOutput:
         """Q(c | x) for images x."""
@@ -179,6 +285,7 @@ class InfoGAN(nn.Module):
             "width": self.width,
             "image_size": self.image_size,
             "channels": self.channels,
+            "network": self.network,
         }
 
 

@@ -232,13 +232,13 @@ class MultiSeedTrainer:
     def train_step(self) -> torch.Tensor:
         """One D update and one G update for every seed. Returns the metrics, (K, len(METRICS)), on the device."""
         t0 = self.trainers[0]
-        x_real = torch.stack([t.batcher.next() for t in self.trainers])  # (K, B, 1, 28, 28)
+        x_real = torch.stack([t.batcher.next() for t in self.trainers])  # (K, B, C, H, W)
         drawn = [t.spec.sample(x_real.shape[1], t.latent_rng, self.device) for t in self.trainers]
         latent = Latent(*(torch.stack(parts) for parts in zip(*drawn, strict=True)))  # z: (K, B, noise), ...
         g_input = self.spec.to_input(Latent(*(v.flatten(0, 1) for v in latent)))  # (K * B, input_dim)
         g_input = g_input.view(len(self.seeds), x_real.shape[1], -1)  # (K, B, input_dim)
         with t0.autocast():
-            fake = self._per_seed(lambda inp: t0.model.g(inp), g_input).float()  # (K, B, 1, 28, 28)
+            fake = self._per_seed(lambda inp: t0.model.g(inp), g_input).float()  # (K, B, C, H, W)
 
         # D phase: each seed's L_D, summed; the sum's gradient on slice k is seed k's own gradient
         opt_d, opt_g = self.opts["opt_d"], self.opts["opt_g"]

@@ -174,7 +174,7 @@ def traversal_grid(
         sampled = spec.sample(1, torch.Generator().manual_seed(seed))
         base = Latent(sampled.z, sampled.cat, torch.zeros_like(sampled.cont))
     latent = spec.grid(row_code, rows, col_code, cols, base=base)  # (R * C, ...) row-major
-    images = generate(generator, spec, latent)  # (R * C, 1, H, W)
+    images = generate(generator, spec, latent)  # (R * C, channels, H, W)
     padding = 2
     picture = images_to_grid(images, nrow=len(cols), padding=padding)
     h, w = images.shape[-2:]
@@ -198,7 +198,7 @@ def traversal_grid(
 def show_samples(
     images: torch.Tensor | np.ndarray, nrow: int = 8, title: str | None = None, ax: Axes | None = None
 ) -> Figure:
-    """Images in [-1, 1], (N, 1, H, W), as one grid without axes."""
+    """Images in [-1, 1], (N, 1, H, W) or colour (N, 3, H, W), as one grid without axes."""
     picture = images_to_grid(images, nrow)
     if ax is None:
         rows = -(-len(images) // nrow)

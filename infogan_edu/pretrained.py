@@ -13,7 +13,6 @@ from pathlib import Path
 import torch
 
 from .checkpoint import CheckpointError, load_file, verify_sha256
-from .latent import LatentSpec
 from .models import InfoGAN
 
 __all__ = ["available_pretrained", "CHECKPOINT_DIR", "load_pretrained", "model_from_checkpoint", "pretrained_info"]
@@ -23,10 +22,8 @@ CHECKPOINT_DIR = Path(__file__).parent / "checkpoints"
 
 def model_from_checkpoint(ckpt: dict, path: str | Path = "checkpoint") -> InfoGAN:
     """Build the InfoGAN the checkpoint describes and load its weights (fp16 exports become fp32)."""
-    arch = ckpt["architecture"]
     try:
-        spec = LatentSpec.from_dict(arch["spec"])
-        model = InfoGAN(spec, arch["width"], arch["image_size"], arch["channels"])
+        model = InfoGAN.from_architecture(ckpt["architecture"])  # grayscale or colour, either network
         state = {k: (v.float() if torch.is_floating_point(v) else v) for k, v in ckpt["model"].items()}
         model.load_state_dict(state)
     except (KeyError, RuntimeError, ValueError) as e:

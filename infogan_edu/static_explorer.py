@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from .frames import cpu_render_settings, latent_for_codes, noise_for_seed
+from .frames import cpu_render_settings, default_codes, latent_for_codes, noise_for_seed
 from .latent import Latent, LatentSpec
 from .plots import format_value, generate, images_to_grid
 
@@ -190,13 +190,17 @@ def static_explorer(
     grid: int = 2,
     zoom: int = 4,
     max_frames: int = 5000,
+    codes: Sequence[str] | None = None,
 ) -> StaticExplorer:
     """Render every frame of the grid with `generator` (G, or an InfoGAN) and return the explorer.
 
     Every categorical code takes all its values, every continuous code the `values`; each seed s
     gives the `grid` x `grid` noise vectors ``noise_for_seed(spec, grid * grid, s)``. G runs in eval
-    mode on one CPU thread (the same pixels on every run, which a stored notebook needs). Raises
-    ValueError for an empty or non-finite `values`, no seeds, or more than `max_frames` frames.
+    mode on one CPU thread (the same pixels on every run, which a stored notebook needs). Grayscale
+    and colour (RGB) generators alike. `codes` names the codes that get a control (default: all); the
+    others stay at category 0 or 0.0, which keeps a spec with many codes (SVHN's eight, CelebA's ten)
+    within `max_frames`. Raises ValueError for an empty or non-finite `values`, no seeds, an unknown
+    or repeated code name, or more than `max_frames` frames.
     """
     spec = spec if spec is not None else getattr(generator, "spec", None)
     if not isinstance(spec, LatentSpec):
@@ -211,14 +215,21 @@ def static_explorer(
                          f"got {seeds}")
     if grid < 1:
         raise ValueError(f"grid must be at least 1 (grid x grid samples per frame), got {grid}")
+    chosen = [c.name for c in spec.codes] if codes is None else [spec.code(n).name for n in codes]
+    if not chosen or len(set(chosen)) != len(chosen):
+        raise ValueError(f"codes must name one or more of the spec's codes, each once; got {codes!r}")
     axes = tuple(
-        (c.name, tuple(float(k) for k in range(c.size)) if c.kind == "categorical" else values) for c in spec.codes
+        (c.name, tuple(float(k) for k in range(c.size)) if c.kind == "categorical" else values)
+        for c in spec.codes
+        if c.name in chosen
     )
     names = [name for name, _ in axes]
+    fixed = default_codes(spec)  # the codes without a control
     n_frames = len(seeds) * math.prod(len(v) for _, v in axes)
     if n_frames > max_frames:
-        raise ValueError(f"{n_frames} frames is more than max_frames={max_frames}: use fewer values or seeds "
-                         "(each frame is about 1 kB in the page), or raise max_frames")
+        raise ValueError(f"{n_frames} frames is more than max_frames={max_frames}: use fewer values or seeds, "
+                         "give controls to fewer codes (codes=[...]; each frame is about 1 kB in the page), or raise "
+                         "max_frames")
     points = list(itertools.product(*(v for _, v in axes)))  # every grid point, the last code fastest
     frames = []
     with cpu_render_settings(threads=1):
@@ -226,7 +237,7 @@ def static_explorer(
             z = noise_for_seed(spec, grid * grid, seed)  # (grid^2, noise)
             for start in range(0, len(points), _BATCH_POINTS):
                 chunk = points[start:start + _BATCH_POINTS]
-                latents = [latent_for_codes(spec, dict(zip(names, p, strict=True)), z) for p in chunk]
+                latents = [latent_for_codes(spec, {**fixed, **dict(zip(names, p, strict=True))}, z) for p in chunk]
                 latent = Latent(*(torch.cat(parts) for parts in zip(*latents, strict=True)))  # (P * grid^2, ...)
                 images = generate(generator, spec, latent)  # (P * grid^2, C, H, W)
                 for k in range(len(chunk)):

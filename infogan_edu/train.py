@@ -59,8 +59,19 @@ class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or infinite; training stopped and the last good checkpoint was kept."""
 
 
+def _image_shape(images: np.ndarray | torch.Tensor) -> tuple[int, int]:
+    """(side, channels) of square images (N, H, W) or (N, C, H, W); one ValueError for any other shape."""
+    shape = tuple(images.shape)
+    if len(shape) not in (3, 4) or shape[-1] != shape[-2] or (len(shape) == 4 and shape[1] not in (1, 3)):
+        raise ValueError(
+            f"training images must be square, of shape (N, H, W) or (N, C, H, W) with C = 1 or 3, got {shape}"
+        )
+    return int(shape[-1]), int(shape[1]) if len(shape) == 4 else 1
+
+
 class Trainer:
-    """Trains an `InfoGAN` on uint8 images (N, H, W). See the module docstring for one step.
+    """Trains an `InfoGAN` on uint8 images, (N, H, W) grayscale or (N, C, H, W) with C channels (3 for colour);
+    the model gets as many channels. See the module docstring for one step.
 
     >>> trainer = Trainer(get_preset("cpu"), train_images, test_images=x_test, test_labels=y_test)
     >>> history = trainer.train()
@@ -84,8 +95,8 @@ class Trainer:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.progress = progress
         torch.manual_seed(config.seed)
-        image_size = int(images.shape[-1])
-        self.model = InfoGAN(self.spec, config.width, image_size).to(self.device)
+        image_size, channels = _image_shape(images)
+        self.model = InfoGAN(self.spec, config.width, image_size, channels, config.network).to(self.device)
         if self.fast["channels_last"]:
             self.model = self.model.to(memory_format=torch.channels_last)
         d_params = list(self.model.d.parameters())
@@ -144,7 +155,7 @@ class Trainer:
                 terms = self._info(q_in, latent)
                 out["info"] = terms.loss  # lambda * (-E log Q(c|x))
             if cfg.lambda_invariance > 0:
-                moved = random_affine(x_real, self.augment_rng, cfg.invariance_parts)  # T(x): (B, 1, H, W)
+                moved = random_affine(x_real, self.augment_rng, cfg.invariance_parts)  # T(x): (B, C, H, W)
                 moved_feats = m.d.features(moved)  # (B, 1024 * width)
                 out["invariance"] = self._invariance(real_feats, moved_feats)  # -lambda_T I(c; c')
                 out["features"] = torch.stack([real_feats.detach(), moved_feats.detach()])  # (2, B, 1024 * width)
@@ -190,12 +201,12 @@ class Trainer:
         m = self.model
         if self._cudagraphs:  # a new iteration: the graphs may reuse their output buffers from here on
             torch.compiler.cudagraph_mark_step_begin()
-        x_real = self.batcher.next()  # (B, 1, 28, 28) in [-1, 1]
+        x_real = self.batcher.next()  # (B, C, H, W) in [-1, 1]: (B, 1, 28, 28) for MNIST
         latent = self.spec.sample(x_real.shape[0], self.latent_rng, self.device)
         if self.fast["channels_last"]:
             x_real = x_real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
-            fake = m.g(self.spec.to_input(latent)).float()  # (B, 1, 28, 28)
+            fake = m.g(self.spec.to_input(latent)).float()  # (B, C, H, W)
 
         # D phase: max_D V(D, G) (and Q, per the routing)
         self.opt_d.zero_grad(set_to_none=True)

@@ -192,12 +192,27 @@ def test_cpu_ablation_variants_are_valid_configs() -> None:
         get_preset("cpu", **changes)  # raises on an unknown field or a bad value
 
 
-@pytest.mark.parametrize("name", ["paper_preset.sh", "paper_variants.sh", "seeds.sh"])
+@pytest.mark.parametrize("name", ["paper_preset.sh", "paper_variants.sh", "seeds.sh", "svhn.sh", "celeba.sh"])
 def test_gpu_scripts_parse_and_source_their_settings(name: str) -> None:
     script = ROOT / "benchmarks" / "gpu" / name
     subprocess.run(["bash", "-n", str(script)], check=True, timeout=30)  # syntax only, runs nothing
     assert 'source "$(dirname "$0")/common.sh"' in script.read_text()
     assert (script.parent / "common.sh").is_file()
+
+
+@pytest.mark.parametrize("preset,codes", [("svhn", 8), ("celeba", 10)])
+def test_colour_figures_dry_run(preset: str, codes: int, tmp_path: Path) -> None:
+    """The GPU scripts' Python part on random images: one picture per code, the samples, and the JSON."""
+    tiny = ["--synthetic", "128", "--steps", "2", "--set", "width=0.0625", "--set", "batch_size=16"]
+    text = run("benchmarks/colour_figures.py", "--preset", preset, "--out", str(tmp_path), "--no-progress", *tiny)
+    assert "2 steps in" in text
+    record = json.loads((tmp_path / f"{preset}.json").read_text())
+    assert record["files"] == [f"{preset}-c{i}.png" for i in range(1, codes + 1)] + [f"{preset}-samples.png"]
+    assert record["config"]["network"] == "svhn-celeba" and (tmp_path / "run" / "checkpoint.pt").is_file()
+    from PIL import Image
+
+    with Image.open(tmp_path / f"{preset}-c1.png") as picture:  # 10 rows of the 10 values of c1, 32 x 32 RGB tiles
+        assert picture.mode == "RGB" and picture.size == (2 * (10 * 34 + 2), 2 * (10 * 34 + 2))
 
 
 def test_seeds_speed_quick_runs() -> None:

@@ -161,3 +161,35 @@ def test_set_reaches_the_run_and_bad_values_are_one_line(tmp_path: Path, capsys)
     assert main([*resume, "--set", "lr_d=3e-4"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 6 and sorted(summary["overrides"]) == ["eval_every=2", "lr_d=0.0003"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "dataset"),
+    [
+        (["--preset", "svhn"], "svhn"),  # a preset trains on its own data unless --dataset says otherwise
+        (["--preset", "celeba"], "celeba"),
+        (["--preset", "cpu"], "mnist"),
+        (["--preset", "cpu", "--dataset", "fashion-mnist"], "fashion-mnist"),
+        (["--preset", "svhn", "--dataset", "mnist"], "mnist"),
+    ],
+)
+def test_a_preset_brings_its_own_data(argv: list[str], dataset: str) -> None:
+    from infogan_edu.cli import _config, _parser
+
+    args = _parser().parse_args(["train", *argv, "--out", "unused"])
+    assert _config(args, {}).dataset == dataset
+
+
+@pytest.mark.parametrize(("dataset", "scored"), [("mnist", True), ("svhn", True), ("celeba", False)])
+def test_eval_refuses_data_without_class_labels(tmp_path: Path, capsys, dataset: str, scored: bool) -> None:
+    from infogan_edu.data import has_class_labels
+    from infogan_edu.train import Trainer
+    from tests._tiny import tiny_config, tiny_data
+
+    assert has_class_labels(dataset) is scored
+    if scored:
+        return
+    ckpt = Trainer(tiny_config(steps=1, dataset=dataset), tiny_data()[0], progress=False).save(tmp_path / "c.pt")
+    assert main(["eval", str(ckpt)]) != 0
+    err = capsys.readouterr().err
+    assert "no class labels" in err and err.count("\n") == 1

@@ -62,3 +62,35 @@ def test_evaluating_restores_the_previous_mode_even_after_an_exception(start_tra
         assert not model.training
         raise RuntimeError("raised inside the block")
     assert model.training == start_training and model.g.fc[1].training == start_training
+
+
+def test_svhn_celeba_network_follows_tables_2_and_3() -> None:
+    spec = LatentSpec(noise=124, categorical=(10,) * 4, continuous=4)  # SVHN's codes: G's input is 168
+    m = InfoGAN(spec, width=1.0, image_size=32, channels=3, network="svhn-celeba")
+    x = m.g(spec.to_input(spec.sample(4)))
+    assert x.shape == (4, 3, 32, 32) and x.min() >= -1 and x.max() <= 1
+    # G: FC 2x2x448 BN ReLU - upconv 256 BN ReLU - upconv 128 ReLU - upconv 64 ReLU - upconv 3 tanh
+    assert [l.out_features for l in m.g.fc if isinstance(l, torch.nn.Linear)] == [2 * 2 * 448]
+    assert m.g.fc[0].in_features == 168
+    kinds = [type(l).__name__ for l in m.g.deconv]
+    assert kinds == ["ConvTranspose2d", "BatchNorm2d", "ReLU"] + ["ConvTranspose2d", "ReLU"] * 2 + ["ConvTranspose2d"]
+    assert [c.out_channels for c in m.g.deconv if isinstance(c, torch.nn.ConvTranspose2d)] == [256, 128, 64, 3]
+    # D: conv 64 lReLU - conv 128 BN lReLU - conv 256 BN lReLU, all 4x4 stride 2, then FC 1; Q: FC 128 BN lReLU - FC
+    convs = [c for c in m.d.conv if isinstance(c, torch.nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.stride) for c in convs] == [
+        (3, 64, (4, 4), (2, 2)),
+        (64, 128, (4, 4), (2, 2)),
+        (128, 256, (4, 4), (2, 2)),
+    ]
+    assert [type(l).__name__ for l in m.d.conv].count("BatchNorm2d") == 2
+    assert not any(isinstance(l, torch.nn.Linear) for l in m.d.conv)  # no FC 1024 as in Table 1
+    assert m.d.features(x).shape == (4, 256 * 4 * 4) and m.d(x).shape == (4,)
+    assert m.d.head.in_features == 4096 and m.q_head.net[0].in_features == 4096 and m.q_head.net[0].out_features == 128
+    q = m.q(x)
+    assert [t.shape for t in q.cat_logits] == [(4, 10)] * 4 and q.mean.shape == (4, 4)
+    assert all(a.negative_slope == 0.1 for a in m.modules() if isinstance(a, torch.nn.LeakyReLU))
+    assert m.architecture()["network"] == "svhn-celeba" and InfoGAN(spec).architecture()["network"] == "mnist"
+    with pytest.raises(ValueError, match="image_size must be 32"):
+        InfoGAN(spec, image_size=28, network="svhn-celeba")
+    with pytest.raises(ValueError, match="network must be one of"):
+        InfoGAN(spec, image_size=32, network="table2")

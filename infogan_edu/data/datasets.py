@@ -31,12 +31,25 @@ from pathlib import Path
 
 import numpy as np
 
-from .download import SHA256, cache_dir, download_files, read_verified, remove_if_empty, writable_folder
+from .celeba import load_celeba
+from .download import (
+    DATA_ENV,
+    SHA256,
+    DataNotFoundError,
+    cache_dir,
+    download_files,
+    read_verified,
+    remove_if_empty,
+    writable_folder,
+)
 from .idx import IDXFormatError
+from .svhn import load_svhn
 
 __all__ = [
     "CLASS_COUNTS",
     "CLASS_NAMES",
+    "CLASS_LABELLED",
+    "COLOUR_DATASETS",
     "DATASETS",
     "DATA_ENV",
     "SPLITS",
@@ -48,18 +61,29 @@ __all__ = [
     "candidate_dirs",
     "find_dataset",
     "load_dataset",
+    "has_class_labels",
     "load_fashion_mnist",
     "load_mnist",
 ]
 
 DATASETS = ("mnist", "fashion-mnist")
+# 32x32 RGB data sets with their own loaders: load_dataset(name, split) returns their images (N, 3, 32, 32) and
+# their labels (SVHN: the digit, (N,); CelebA: the 40 attributes, (N, 40)).
+COLOUR_DATASETS = {"svhn": load_svhn, "celeba": load_celeba}
+# The data sets whose test labels are classes that a categorical code can be scored against (CelebA's are 40
+# attributes; a folder has none): the others train on every image and have no test accuracy.
+CLASS_LABELLED = (*DATASETS, "svhn")
+
+
+def has_class_labels(name: str) -> bool:
+    """True when `name`'s test split has class labels (its runs get a test accuracy)."""
+    return name in CLASS_LABELLED
 SPLITS = ("train", "test")
 SPLIT_FILES: dict[str, tuple[str, str]] = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 ALL_FILES = SPLIT_FILES["train"] + SPLIT_FILES["test"]
-DATA_ENV = "INFOGAN_EDU_DATA"
 
 # Folders that hold the four files directly (no "<name>/" sub-folder), e.g. from an OS package.
 SYSTEM_DIRS: dict[str, list[str]] = {
@@ -87,10 +111,6 @@ CLASS_COUNTS: dict[str, dict[str, tuple[int, ...]]] = {
 _PRETTY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
-class DataNotFoundError(FileNotFoundError):
-    """No local copy of a dataset was found and it could not be downloaded."""
-
-
 @dataclass(frozen=True)
 class DataLocation:
     """One folder where a dataset's files may be.
@@ -114,7 +134,10 @@ class DataLocation:
 def _check_name(name: str) -> str:
     key = name.strip().lower().replace("_", "-")
     if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(map(repr, DATASETS))}")
+        folder = key.startswith("folder:")
+        hint = ": a folder has no labels nor test split; read it with load_folder(PATH)" if folder else ""
+        valid = ", ".join(map(repr, DATASETS + tuple(COLOUR_DATASETS)))
+        raise ValueError(f"unknown dataset {name!r}; valid names are {valid}{hint}")
     return key
 
 
@@ -273,7 +296,7 @@ def load_dataset(
     download: bool = True,
     mirrors: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Load one split of MNIST or Fashion-MNIST as numpy arrays.
+    """Load one split of MNIST or Fashion-MNIST as numpy arrays (SVHN and CelebA: see `COLOUR_DATASETS`).
 
     Args:
         name: ``"mnist"`` or ``"fashion-mnist"``.
@@ -291,6 +314,8 @@ def load_dataset(
         IDXFormatError: a local file is truncated or malformed.
         DataNotFoundError: no local copy and no mirror could provide one.
     """
+    if isinstance(name, str) and name.strip().lower() in COLOUR_DATASETS:
+        return COLOUR_DATASETS[name.strip().lower()](split, root, download=download, mirrors=mirrors)
     name = _check_name(name)
     split = _check_split(split)
     files = SPLIT_FILES[split]

@@ -32,9 +32,11 @@ from .idx import IDXFormatError, decompress_bytes, read_idx_bytes
 
 __all__ = [
     "CACHE_ENV",
+    "DATA_ENV",
     "MIRRORS",
     "SHA256",
     "ChecksumError",
+    "DataNotFoundError",
     "cache_dir",
     "download_files",
     "read_verified",
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 CACHE_ENV = "INFOGAN_EDU_CACHE"
+DATA_ENV = "INFOGAN_EDU_DATA"  # a folder of local copies, searched before the cache and never written to
 
 # SHA-256 of each file's uncompressed bytes (header + payload). The files they were computed from have the MD5s
 # that are widely published for the official uncompressed files (tests/test_data_datasets.py, PUBLISHED_MD5),
@@ -83,6 +86,10 @@ _HASH_CACHE: dict[tuple[str, int, int, int, int], str] = {}
 
 class ChecksumError(ValueError):
     """A data file's uncompressed bytes do not have the expected SHA-256."""
+
+
+class DataNotFoundError(FileNotFoundError):
+    """No local copy of a dataset was found and it could not be downloaded."""
 
 
 def cache_dir() -> Path:

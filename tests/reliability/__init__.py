@@ -6,6 +6,7 @@ oracle (a second reading of a file format, the original bytes, or a hand-written
 - `checkpoints`: checkpoints (flipped bytes, cuts, foreign pickles, other architectures, a full disk on save);
 - `running`: faults while training (SIGKILL then resume, a corrupt download cache, NaN at a random step);
 - `inputs`: wrong values for TrainConfig, LatentSpec and the command line, and the tables that judge them;
+- `folders`: `train --dataset folder:PATH` on good and bad folders of images, and the table that judges them;
 - `catalogue`: the fault classes and `run_class`, which `benchmarks/reliability.py` prints as a table.
 
 The modules import nothing from this package's `__init__`, so that the SIGKILL worker starts quickly.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .checkpoints import trial_ckpt_architecture, trial_ckpt_flip, trial_ckpt_foreign, trial_ckpt_truncate, trial_enospc
 from .common import Outcome
+from .folders import trial_folder
 from .idx import trial_idx_gzip, trial_idx_header
 from .inputs import trial_cli, trial_config, trial_latent
 from .running import trial_cache_corrupt, trial_nan, trial_sigkill
@@ -38,6 +39,9 @@ CLASSES = [
                "cases of a hand-written table at once): accepted exactly when the table says valid"),
     FaultClass("latent-wrong-value", trial_latent, 500, "LatentSpec fields given wrong types and ranges, as above"),
     FaultClass("cli-bad-arguments", trial_cli, 300, "train's arguments and --set values: one line, status 2"),
+    FaultClass("folder-bad-images", trial_folder, 100, "train --dataset folder:PATH on mixed, missing, empty, "
+               "corrupt, too small or too few images: read at the right shape, or one line naming the file, status 2, "
+               "nothing written"),
     FaultClass("disk-full-on-save", trial_enospc, 100, "ENOSPC at the k-th I/O call of a checkpoint save"),
     FaultClass("sigkill-then-resume", trial_sigkill, 10, "SIGKILL at a random moment or mid-save, then resume: "
                "N + N steps equal 2N, no file left corrupt or half-written"),

@@ -105,6 +105,9 @@ CONFIG_CASES: list[Case] = [
                        (("minimax",), False), (b"minimax", False)]),
     *rows(["q_optimizer"], [("d", True), ("g", True), ("D", False), ("dg", False), ("q", False), ("", False),
                             (None, False), (0, False), (True, False), (["d"], False)]),
+    # the networks: one of ('mnist', 'svhn-celeba')
+    *rows(["network"], [("mnist", True), ("svhn-celeba", True), ("MNIST", False), ("svhn", False), ("celeba", False),
+                        ("", False), (None, False), (0, False), (True, False), (["mnist"], False)]),
     # "two numbers in [0, 1) (Adam's beta1, beta2)"; a list as JSON gives it
     *rows(["betas"], [((0.5, 0.999), True), ((0.0, 0.0), True), ((0, 0), True), ([0.9, 0.99], True),
                       ((0.5,), False), ((1.0, 0.9), False), ((0.5, 1), False), ((-0.1, 0.9), False),
@@ -124,6 +127,9 @@ CONFIG_CASES: list[Case] = [
                                                   ([1], False), (("x",), False), (b"x", False),
                                                   ({}, False)]),
     *rows(["dataset"], [("mnist", True), ("fashion-mnist", True)]),
+    # "folder:PATH": a folder of your own images (data.folder); "folder:" alone names no folder
+    *rows(["dataset"], [("folder:/data/photos", True), ("folder:photos", True), ("folder:", False),
+                        ("folder:  ", False)]),
     *rows(["compile_mode"], [("reduce-overhead", True), ("max-autotune", True)]),
     # "'auto', 'cpu' or 'cuda[:N]'" ("auto": cuda if available, else cpu); a CUDA name is valid without a GPU
     # (pick_device refuses it when training starts)
@@ -181,6 +187,7 @@ SET_CASES: list[Case] = [
     *rows(["g_loss"], [("minimax", True), ("nonsaturating", True), ("non-saturating", False), ("", False),
                        ("true", False)]),
     *rows(["q_optimizer"], [("d", True), ("g", True), ("D", False), ("", False), ("0", False)]),
+    *rows(["network"], [("mnist", True), ("svhn-celeba", True), ("svhn", False), ("", False), ("1", False)]),
     *rows(["betas"], [("0.5,0.999", True), ("0,0", True), ("0.9,0.99", True), ("0.5", False), ("1,2,3", False),
                       ("0.9,1", False), ("-0.1,0.9", False), ("nan,0.9", False), ("0.5,inf", False), ("", False),
                       ("x,y", False), ("0.5;0.9", False)]),
@@ -194,7 +201,8 @@ SET_CASES: list[Case] = [
                   ("on", False)]),
     *rows(AUTO_FLAGS, [("true", True), ("false", True), ("none", True), ("None", True), ("1", True), ("yes", True),
                        ("", False), ("x", False), ("0.5", False)]),
-    *rows(["dataset"], [("mnist", True), ("fashion-mnist", True), ("x", True), ("", True)]),
+    *rows(["dataset"], [("mnist", True), ("fashion-mnist", True), ("x", True), ("", True), ("folder:/data/x", True),
+                        ("folder:x", True), ("folder:", False)]),
     *rows(["compile_mode"], [("max-autotune", True), ("default", True), ("x", True)]),
     *rows(["device"], [("cpu", True), ("auto", True), ("cuda", True), ("cuda:1", True), ("gpu", False),
                        ("cuda:x", False), ("CPU", False), ("", False), ("0", False), ("true", False)]),
@@ -224,6 +232,24 @@ CLI_CASES: list[CliCase] = [
     *(CliCase(("--dataset", text), "dataset") for text in ("cifar", "MNIST", "")),
     *(CliCase(("--preset", text), None) for text in ("cpu", "paper")),
     *(CliCase(("--preset", text), "preset") for text in ("gpu", "CPU", "")),
+    # --dataset folder:PATH: any path is an argument (the folder is read with the data); "folder:" alone is not
+    *(CliCase(("--dataset", text), None) for text in ("folder:/no/such/folder", "folder:photos", "folder:~/p q")),
+    *(CliCase(("--dataset", text), "dataset") for text in ("folder:", "folder: ", "Folder:/x", "folder")),
+    # --image-size 28 or 64 and --rgb: "with --dataset folder:PATH" only (the default dataset is mnist)
+    *(CliCase(args, "image-size") for args in (("--image-size", "64"), ("--image-size", "28"), ("--image-size", "32"),
+                                               ("--image-size", "x"), ("--dataset", "folder:/x", "--image-size", "32"),
+                                               ("--dataset", "folder:/x", "--image-size", "0"))),
+    CliCase(("--rgb",), "rgb"),
+    CliCase(("--dataset", "folder:/x", "--image-size", "28", "--rgb"), None),
+    # --codes: comma-separated cat:K (one categorical code, K >= 2 values) and cont:N (N >= 1 continuous codes)
+    *(CliCase(("--codes", text), None) for text in ("cat:10,cont:2", "cat:10,cat:10,cont:2", "cat:2", "cont:1",
+                                                     "cont:2,cat:5", " cat:4 , cont:1 ", "cat:10,cont:1,cont:1")),
+    *(CliCase(("--codes", text), "codes") for text in ("", "10", "cat:1", "cat:0", "cont:0", "cat:10,", ",cat:10",
+                                                        "cat:x", "cat:-3", "cat10", "cat:10;cont:2", "gauss:2",
+                                                        "cat:10,cont", "cat:1.5", "CAT:10", "cat:\u0661\u0660",
+                                                        "cat:10,cat:1", "cat:", ":10")),
+    CliCase(("--codes", "cat:10", "--set", "categorical=10"), "codes"),  # the codes given twice
+    CliCase(("--codes", "cont:2", "--set", "continuous=2"), "codes"),
     CliCase(("--lambda0-control",), None),
     CliCase(("--learning-rate", "3"), "--learning-rate"),
     CliCase((), "--out", out=False),
@@ -309,7 +335,7 @@ def cli_outcome(argv: list[str], bad: str | Collection[str] | None, *, known: bo
     words = [bad] if isinstance(bad, str) else list(bad or ())
     err = io.StringIO()
 
-    def no_data(*a: object) -> None:
+    def no_data(*a: object, **k: object) -> None:
         raise ReachedData
 
     quiet = contextlib.redirect_stdout(io.StringIO())
@@ -334,7 +360,10 @@ def cli_case_argv(case: CliCase, sets: Sequence[Case], out: Path) -> list[str]:
 def trial_cli(rng: random.Random, work: Path) -> Outcome:
     case = rng.choice(CLI_CASES)
     # the precedence of --steps (--seed, ...) over --set steps=... is not documented: the two are not drawn together
-    own = case.args[0].lstrip("-") if case.args else ""
-    sets = draw(rng, [s for s in SET_CASES if s.field != own], 2) if rng.random() < 0.7 else []
+    # (nor --codes with --set categorical / continuous, refused by rows of their own, nor --image-size and --rgb
+    # with --set dataset, which may name a folder)
+    own = {case.args[0].lstrip("-")} if case.args else set()
+    own |= {"categorical", "continuous"} if "codes" in own else {"dataset"} if own & {"image-size", "rgb"} else set()
+    sets = draw(rng, [s for s in SET_CASES if s.field not in own], 2) if rng.random() < 0.7 else []
     bad = ([case.bad] if case.bad else []) + [s.field for s in sets if not s.valid]
     return cli_outcome(cli_case_argv(case, sets, work / "cli-out"), bad or None)

@@ -28,6 +28,7 @@ from .data.folder import folder_dataset, folder_path, is_folder_dataset, load_fo
 
 __all__ = [
     "DEFAULT_SIZE",
+    "NETWORK_FOR_SIZE",
     "SIZES",
     "add_options",
     "check_enough_images",
@@ -41,7 +42,10 @@ __all__ = [
     "with_codes",
 ]
 
-SIZES = (28, 64)  # the image sizes models.InfoGAN builds: 7 -> 14 -> 28 (MNIST's networks) and 8 -> ... -> 64
+# the image sizes models.InfoGAN builds: 7 -> 14 -> 28 and 8 -> ... -> 64 (Table 1's network), 2 -> ... -> 32 (the
+# SVHN and CelebA network of Tables 2-3, which --image-size 32 chooses)
+SIZES = (28, 32, 64)
+NETWORK_FOR_SIZE = {28: "mnist", 32: "svhn-celeba", 64: "mnist"}
 DEFAULT_SIZE = 64
 _EXAMPLE = "e.g. --codes cat:10,cont:2 (one categorical code with 10 values and two continuous codes)"
 
@@ -67,7 +71,7 @@ def add_options(train: argparse.ArgumentParser) -> None:
         choices=SIZES,
         default=None,
         help=f"with --dataset folder:PATH: the side of the square crops, in pixels (default {DEFAULT_SIZE}; smaller "
-        "images are refused, not enlarged)",
+        "images are refused, not enlarged; 32 trains the paper's SVHN/CelebA network, 28 and 64 its MNIST one)",
     )
     train.add_argument("--rgb", action="store_true", help="with --dataset folder:PATH: colour images (default: gray)")
     train.add_argument(
@@ -105,12 +109,15 @@ def format_codes(categorical: list[int] | tuple[int, ...], continuous: int) -> s
 
 
 def with_codes(args: argparse.Namespace, changes: dict[str, object]) -> dict[str, object]:
-    """The --set changes plus --codes (parsed here, before any data is read), with a folder given by ``--set
-    dataset=folder:PATH`` made absolute. --codes and --set categorical/continuous together are refused."""
+    """The --set changes plus --codes (parsed here, before any data is read) and the network --image-size needs,
+    with a folder given by ``--set dataset=folder:PATH`` made absolute. --codes and --set categorical/continuous
+    together are refused."""
     changes = dict(changes)
     dataset = changes.get("dataset")
     if isinstance(dataset, str) and is_folder_dataset(dataset) and dataset[len("folder:") :].strip():
         changes["dataset"] = folder_dataset(folder_path(dataset))  # "folder:" alone: TrainConfig refuses it
+    if args.image_size is not None and not args.resume:  # the network that builds images of that size
+        changes.setdefault("network", NETWORK_FOR_SIZE[args.image_size])
     if args.codes is None:
         return changes
     codes = parse_codes(args.codes)

@@ -89,6 +89,15 @@ def test_gray_folder_run_resumes_and_opens_in_both_explorers(tmp_path: Path, cap
     assert len(set(page.frames)) > 1 and "infogan-static-explorer" in page.html()
 
 
+def test_image_size_32_trains_the_svhn_celeba_network(tmp_path: Path) -> None:
+    folder, out = photos(tmp_path / "photos", n=12, smallest=32), tmp_path / "run"
+    assert train(folder, out, "--rgb", "--image-size", "32", "--steps", "1") == 0
+    ckpt = load_file(out / "checkpoint.pt")
+    arch = ckpt["architecture"]
+    assert (arch["image_size"], arch["channels"], arch["network"]) == (32, 3, "svhn-celeba")
+    assert ckpt["config"]["network"] == "svhn-celeba"
+
+
 @pytest.mark.slow
 def test_rgb_folder_run_at_the_default_size_opens_in_both_explorers(tmp_path: Path, capsys) -> None:
     folder, out = photos(tmp_path / "photos", n=12, smallest=64), tmp_path / "run"

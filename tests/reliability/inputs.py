@@ -235,10 +235,11 @@ CLI_CASES: list[CliCase] = [
     # --dataset folder:PATH: any path is an argument (the folder is read with the data); "folder:" alone is not
     *(CliCase(("--dataset", text), None) for text in ("folder:/no/such/folder", "folder:photos", "folder:~/p q")),
     *(CliCase(("--dataset", text), "dataset") for text in ("folder:", "folder: ", "Folder:/x", "folder")),
-    # --image-size 28 or 64 and --rgb: "with --dataset folder:PATH" only (the default dataset is mnist)
+    # --image-size 28, 32 or 64 and --rgb: "with --dataset folder:PATH" only (the default dataset is mnist)
     *(CliCase(args, "image-size") for args in (("--image-size", "64"), ("--image-size", "28"), ("--image-size", "32"),
-                                               ("--image-size", "x"), ("--dataset", "folder:/x", "--image-size", "32"),
+                                               ("--image-size", "x"), ("--dataset", "folder:/x", "--image-size", "16"),
                                                ("--dataset", "folder:/x", "--image-size", "0"))),
+    CliCase(("--dataset", "folder:/x", "--image-size", "32"), None),
     CliCase(("--rgb",), "rgb"),
     CliCase(("--dataset", "folder:/x", "--image-size", "28", "--rgb"), None),
     # --codes: comma-separated cat:K (one categorical code, K >= 2 values) and cont:N (N >= 1 continuous codes)

@@ -142,7 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     loaded.sort(key=lambda pc: (pc[1]["config"]["seed"], str(pc[0])))
     if len(loaded) < 2:
         raise SystemExit(f"need at least two runs under {args.runs}; found {len(loaded)} (train some with --train)")
-    x_test, y_test = load_dataset("mnist", "test")
+    datasets = sorted({ckpt["config"].get("dataset", "mnist") for _, ckpt in loaded})
+    if len(datasets) > 1:
+        raise SystemExit(
+            f"the runs under {args.runs} were trained on different data ({', '.join(datasets)}): keep one "
+            "folder of runs per data set"
+        )
+    dataset = datasets[0]
+    x_test, y_test = load_dataset(dataset, "test")
     x_test, y_test = x_test[: args.images], y_test[: args.images]
     runs, models = [], []
     for path, ckpt in loaded:
@@ -179,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cols = ["run", "seed", "steps", "train_seconds", "accuracy", "nmi", "li_cat_final", *CRITERIA]
     machines = sorted({r["trained_on"] for r in runs if r["trained_on"]}) or ["not recorded"]
-    print(f"## Every run ({len(runs)} runs, trained on {', '.join(machines)}; scored {time.strftime('%Y-%m-%d')})\n")
+    when = time.strftime("%Y-%m-%d")
+    print(f"## Every run ({len(runs)} runs on {dataset}, trained on {', '.join(machines)}; scored {when})\n")
     print(markdown_table(runs, cols))
     print(f"\nmedian accuracy {statistics.median(acc):.4f}, min {acc.min():.4f}, max {acc.max():.4f}")
     print("\n## Spearman rho of each criterion with test accuracy\n")
@@ -198,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                     "date": time.strftime("%Y-%m-%d"),
                     "command": "python benchmarks/seed_study.py "
                     + " ".join(argv if argv is not None else sys.argv[1:]),
+                    "dataset": dataset,
                     "runs": runs,
                     "spearman": rho,
                     "groups": groups,

@@ -62,9 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         "--dataset",
         default=None,
         type=cli_options.dataset_argument,
-        help="training data: mnist, fashion-mnist, svhn, celeba, or folder:PATH, your PNG/JPEG images under PATH, "
-        "sub-folders included (default: the preset's, mnist for cpu and paper; with --resume, the data the run was "
-        "trained on)",
+        help="training data: mnist, fashion-mnist, svhn, celeba, heads3d, chairs3d, or folder:PATH, your PNG/JPEG "
+        "images under PATH, sub-folders included (default: the preset's, mnist for cpu and paper; with --resume, the "
+        "data the run was trained on)",
     )
     t.add_argument(
         "--preset",
@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         "true/false (or 1/0, yes/no), none, numbers, and comma-separated tuples such as categorical=10,10)",
     )
 
-    e = sub.add_parser("eval", help="test accuracy (Hungarian), NMI and the final L_I of a checkpoint")
+    e = sub.add_parser("eval", help="test accuracy (Hungarian), NMI, final L_I; MIG and rho for heads3d, chairs3d")
     e.add_argument("checkpoint", type=Path)
     e.add_argument("--data-root", type=Path, default=None)
 
@@ -337,6 +337,8 @@ def _eval(args: argparse.Namespace) -> int:
 
     ckpt = load_file(args.checkpoint)
     dataset = ckpt["config"].get("dataset", "mnist")
+    if dataset in cli_options.RENDERED_DATASETS:  # known factors instead of classes: MIG and Spearman's rho
+        return cli_options.eval_factors(args.checkpoint, ckpt, dataset)
     if not has_class_labels(dataset):
         raise ValueError(cli_options.no_labels_message(args.checkpoint, dataset))
     model = model_from_checkpoint(ckpt, args.checkpoint).to(pick_device())

@@ -56,6 +56,7 @@ __all__ = [
     "FactorVAEResult",
     "generated_with_codes",
     "joint_distribution",
+    "known_factor_scores",
     "majority_vote_accuracy",
     "mi_matrix",
     "mig",
@@ -247,10 +248,10 @@ def render_shapes_factors(factors: Tensor) -> Tensor:
 
 
 def with_population_statistics(
-    model: InfoGAN, images: Tensor | None = None, n: int = 5000, batch: int = 500, seed: int = 0
+    model: InfoGAN, images: Tensor | None = None, n: int = 5000, batch: int = 500, seed: int = 0, pixel_max: float = 1.0
 ) -> InfoGAN:
     """A copy of `model` in eval mode whose BatchNorm layers hold the mean and variance of their inputs over `n`
-    samples: G's layers on G(z, c), D's trunk and Q's head on `images` (uint8 in {0, 1}, e.g. real Shapes) or,
+    samples: G's layers on G(z, c), D's trunk and Q's head on `images` (uint8, `pixel_max` white: 1 for Shapes) or,
     when `images` is None, on G(z, c). Training normalises with each batch's own statistics, and after a short
     run the running averages that eval mode uses still lag the weights; re-estimating them gives an encoder with
     fixed statistics (needed by the FactorVAE score, whose batches are not random) that matches training."""
@@ -265,7 +266,7 @@ def with_population_statistics(
         for start in range(0, n, batch):
             size = min(batch, n - start)
             fake = m.g(m.spec.to_input(m.spec.sample(size, gen)))  # (B, 1, H, W): updates G's statistics
-            x = fake if images is None else to_float_images(images[start : start + size], 1.0)
+            x = fake if images is None else to_float_images(images[start : start + size], pixel_max)
             m.q(x)  # updates the statistics of D's trunk and Q's head
     return m.eval()
 
@@ -359,6 +360,32 @@ def shapes_scores(
         "factor_vae_real": round(fvae.score, 4),
         "shape_accuracy": round(acc, 4),
         **spread,
+    }
+
+
+def known_factor_scores(model: InfoGAN, images: Tensor, factors: dict, also: dict | None = None) -> dict:
+    """Q read against the known factors {name: (N,)} of real uint8 images (N, H, W) in 0..255, e.g. the rendered
+    heads and chairs (`data.render3d`), BatchNorm statistics re-estimated on them (`with_population_statistics`):
+    rho, Spearman's rho of each continuous code's mean against each factor and each variable of `also` (e.g.
+    |azimuth|), {name: [rho of each code]} (None for a constant code); best_abs_rho, the largest |rho| per name; MIG
+    of Q's read-out [argmax of each categorical code | continuous means] against the factors cut into N_BINS bins."""
+    from scipy.stats import spearmanr
+
+    on_real = with_population_statistics(model, images[:5000], pixel_max=255.0)
+    read = q_codes(on_real, images, pixel_max=255.0).double()  # (N, n_cat + n_cont)
+    means = read[:, len(model.spec.categorical) :].numpy().T  # (n_cont, N)
+    rho = {
+        k: [None if np.ptp(m) == 0 else round(float(spearmanr(m, np.asarray(v)).statistic), 4) for m in means]
+        for k, v in {**factors, **(also or {})}.items()
+    }
+    truth = discretize(torch.stack([torch.as_tensor(np.asarray(v)).double() for v in factors.values()], 1))  # (N, K)
+    gap = mig(read, truth) if read.shape[1] >= 2 else None  # a gap needs two code dimensions
+    per_factor = gap.per_factor.round(decimals=4).tolist() if gap else [None] * len(factors)
+    return {
+        "mig": round(gap.score, 4) if gap else None,
+        "mig_per_factor": dict(zip(factors, per_factor, strict=True)),
+        "rho": rho,
+        "best_abs_rho": {k: max((abs(r) for r in rs if r is not None), default=None) for k, rs in rho.items()},
     }
 
 

@@ -20,7 +20,12 @@ Tables 2 (SVHN) and 3 (CelebA) give one network, `network="svhn-celeba"`, with n
     Q:  shares D's three convolutions, then FC 128 BN lReLU -> FC (the same head as for MNIST)
 
 (the tables put batchnorm only where written: not after G's 128 and 64 upconvs). `network="mnist"` is Table
-1's network, the default, also at 64x64.
+1's network, the default, also at 64x64 and at 32x32 (8 -> 16 -> 32). At 32x32 gray it is the network of the
+paper's 3D faces (Appendix C.4, Table 4: G FC 1024 - FC 8x8x128 - upconv 64 - upconv 1; D conv 64 - conv 128 -
+FC 1024), which ends in a sigmoid there and in tanh here, and whose Q is one output layer on D's FC 1024, without
+the FC 128 head used here (Table 4 as transcribed by a re-implementation, kehuantiantang/InfoGAN-PyTorch,
+models/faces_model.py; the appendix's text: "D and Q share the same network, and only have separate output units
+at the last layer").
 
 `width` multiplies every hidden size (not the input or output), so `width=0.25` is a CPU-sized model
 of the same shape. Images are in [-1, 1]; the generator ends in tanh. The leaky ReLU slope is 0.1,
@@ -57,7 +62,7 @@ __all__ = [
 ]
 
 LEAK = 0.1
-NETWORKS = ("mnist", "svhn-celeba")  # Table 1's network (also at 64x64); Tables 2 and 3's, 32x32
+NETWORKS = ("mnist", "svhn-celeba")  # Table 1's network (also at 32x32 and 64x64); Tables 2 and 3's, 32x32
 # What a checkpoint written before `network` existed holds without saying so: Table 1's network.
 LEGACY_ARCHITECTURE = {"network": "mnist"}
 
@@ -83,13 +88,12 @@ def _w(n: int, width: float) -> int:
 
 
 def _n_upsamples(image_size: int) -> int:
-    if image_size == 28:
-        return 2  # 7 -> 14 -> 28
+    if image_size in (28, 32):
+        return 2  # 7 -> 14 -> 28 (MNIST); 8 -> 16 -> 32 (the 3D faces, Table 4)
     if image_size == 64:
         return 3  # 8 -> 16 -> 32 -> 64
     raise ValueError(
-        f"image_size must be 28 (MNIST) or 64 (shapes) for Table 1's network, got {image_size} "
-        "(32x32 images take network='svhn-celeba')"
+        f"image_size must be 28 (MNIST), 32 (3D faces) or 64 (shapes) for Table 1's network, got {image_size}"
     )
 
 
@@ -100,7 +104,7 @@ class Generator(nn.Module):
         super().__init__()
         self.spec, self.width, self.image_size, self.channels = spec, width, image_size, channels
         n_up = _n_upsamples(image_size)
-        self.start = image_size // 2**n_up  # 7 for MNIST, 8 for 64x64
+        self.start = image_size // 2**n_up  # 7 for MNIST, 8 for 32x32 and 64x64
         self.c0 = _w(128, width) * 2 ** (n_up - 2)  # 128 channels at 7x7 for MNIST
         self.fc = nn.Sequential(
             nn.Linear(spec.input_dim, _w(1024, width)),

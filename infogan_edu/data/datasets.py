@@ -43,6 +43,7 @@ from .download import (
     writable_folder,
 )
 from .idx import IDXFormatError
+from .render3d import CHAIR_FACTORS, HEAD_FACTORS, load_chairs, load_heads
 from .svhn import load_svhn
 
 __all__ = [
@@ -64,15 +65,37 @@ __all__ = [
     "has_class_labels",
     "load_fashion_mnist",
     "load_mnist",
+    "load_rendered",
+    "RENDERED_DATASETS",
+    "RENDERED_SPLITS",
 ]
 
 DATASETS = ("mnist", "fashion-mnist")
 # 32x32 RGB data sets with their own loaders: load_dataset(name, split) returns their images (N, 3, 32, 32) and
 # their labels (SVHN: the digit, (N,); CelebA: the 40 attributes, (N, 40)).
 COLOUR_DATASETS = {"svhn": load_svhn, "celeba": load_celeba}
+# The rendered 32x32 gray heads and chairs of `render3d`, with known factors instead of class labels: name ->
+# (loader, factor names). Each split is a fixed set, rendered once and cached: (number of images, seed of its
+# factors). "train" (also "all") is what a run trains on; "test" is held out, drawn with another seed, to score Q's
+# codes against the true factors.
+RENDERED_DATASETS = {"heads3d": (load_heads, tuple(HEAD_FACTORS)), "chairs3d": (load_chairs, tuple(CHAIR_FACTORS))}
+RENDERED_SPLITS = {"train": (50_000, 0), "all": (50_000, 0), "test": (10_000, 1)}
 # The data sets whose test labels are classes that a categorical code can be scored against (CelebA's are 40
-# attributes; a folder has none): the others train on every image and have no test accuracy.
+# attributes, the rendered sets' are factors; a folder has none): the others train on every image, no test accuracy.
 CLASS_LABELLED = (*DATASETS, "svhn")
+
+
+def load_rendered(name: str, split: str = "train") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A rendered data set (`RENDERED_DATASETS`) as uint8 images (N, 32, 32) and its factors, {name: (N,)}
+    (float32; a chair's style int64), rendered on first use and then read from the user cache (`render3d`)."""
+    if split not in RENDERED_SPLITS:
+        raise ValueError(f"unknown split {split!r} of {name}; valid splits are {', '.join(map(repr, RENDERED_SPLITS))}")
+    if name not in RENDERED_DATASETS:
+        raise ValueError(f"unknown rendered data set {name!r}; valid names are {', '.join(RENDERED_DATASETS)}")
+    loader, _ = RENDERED_DATASETS[name]
+    n, seed = RENDERED_SPLITS[split]
+    images, factors = loader(n=n, seed=seed)  # uint8 (n, 32, 32), {factor: (n,)}
+    return images.numpy(), {k: v.numpy() for k, v in factors.items()}
 
 
 def has_class_labels(name: str) -> bool:
@@ -136,7 +159,7 @@ def _check_name(name: str) -> str:
     if key not in DATASETS:
         folder = key.startswith("folder:")
         hint = ": a folder has no labels nor test split; read it with load_folder(PATH)" if folder else ""
-        valid = ", ".join(map(repr, DATASETS + tuple(COLOUR_DATASETS)))
+        valid = ", ".join(map(repr, DATASETS + tuple(COLOUR_DATASETS) + tuple(RENDERED_DATASETS)))
         raise ValueError(f"unknown dataset {name!r}; valid names are {valid}{hint}")
     return key
 
@@ -296,7 +319,8 @@ def load_dataset(
     download: bool = True,
     mirrors: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Load one split of MNIST or Fashion-MNIST as numpy arrays (SVHN and CelebA: see `COLOUR_DATASETS`).
+    """Load one split of MNIST or Fashion-MNIST as numpy arrays (SVHN and CelebA: see `COLOUR_DATASETS`; the
+    rendered heads3d and chairs3d: images (N, 32, 32) and their factors, float32 (N, K), see `load_rendered`).
 
     Args:
         name: ``"mnist"`` or ``"fashion-mnist"``.
@@ -316,6 +340,9 @@ def load_dataset(
     """
     if isinstance(name, str) and name.strip().lower() in COLOUR_DATASETS:
         return COLOUR_DATASETS[name.strip().lower()](split, root, download=download, mirrors=mirrors)
+    if isinstance(name, str) and name.strip().lower() in RENDERED_DATASETS:  # rendered here: no files, no download
+        images, factors = load_rendered(name.strip().lower(), split)
+        return images, np.stack([f.astype(np.float32) for f in factors.values()], axis=1)  # (N, 32, 32), (N, K)
     name = _check_name(name)
     split = _check_split(split)
     files = SPLIT_FILES[split]

@@ -295,3 +295,38 @@ def test_shapes_study_pick_scores_each_group_by_hand(tmp_path: Path) -> None:
     assert [g["at_or_above_median"] for g in pick["groups"]] == [False, True, True, True]
     assert pick["groups_picked_best"] == 1 and pick["groups_at_or_above_median"] == 3
     assert pick["all_runs"]["pick"] == "r0" and not pick["all_runs"]["picked_best"]
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_wild_bugs_runs_tiny_writes_after_every_run_and_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "wild-bugs.json"
+    tiny = ["--steps", "20", "--width", "0.125", "--train-size", "512", "--test-size", "300", "--json", str(out)]
+    text = run("benchmarks/wild_bugs.py", "--bug", "none", "softmax-twice", *tiny)
+    assert has_row(text, "none", "0") and has_row(text, "softmax-twice", "0")
+    assert "li_cat_ceiling 0.8414" in text  # softmax-twice's own symptom: ln 10 - ln(e + 9) + 1
+    runs = json.loads(out.read_text())["runs"]
+    assert [(r["bug"], r["seed"], r["steps"], r["train_size"], r["test_size"]) for r in runs] == [
+        ("none", 0, 20, 512, 300),
+        ("softmax-twice", 0, 20, 512, 300),
+    ]
+    assert all(len(r["test_accuracy"]) == len(r["nmi"]) == 1 and r["eval_steps"] == [20] for r in runs)
+    assert all(len(r[k]) == 1 for r in runs for k in ("li_cat", "li_cont", "d_real", "d_fake"))  # one window of 20
+    assert max(runs[1]["li_cat"]) <= 0.8415
+    # --resume: the two runs are kept, not redone; a new seed is added
+    env = {k: v for k, v in os.environ.items() if k != "INFOGAN_EDU_PRESET"} | CPU_ONLY
+    args = ["benchmarks/wild_bugs.py", "--bug", "none", "softmax-twice", "--seeds", "0", "1", *tiny, "--resume"]
+    again = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stderr.count("already in") == 2 and has_row(again.stdout, "none", "1")
+    runs_after = json.loads(out.read_text())["runs"]
+    assert runs_after[:2] == runs
+    assert [(r["bug"], r["seed"]) for r in runs_after[2:]] == [("none", 1), ("softmax-twice", 1)]
+
+
+@pytest.mark.slow
+def test_wild_bugs_refuses_an_unknown_bug_before_loading_data() -> None:
+    out = subprocess.run(
+        [sys.executable, "benchmarks/wild_bugs.py", "--bug", "softmax"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode != 0 and "unknown bug(s) softmax; choose from: none, softmax-twice" in out.stderr

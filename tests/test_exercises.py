@@ -64,6 +64,7 @@ TOPICS = {
     7: "mig",
     8: "training_step",
     9: "category_count",
+    10: "find_the_bug",
 }
 
 
@@ -330,6 +331,9 @@ def _execute(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
+TRAINS_ON_MNIST = {"ex10_find_the_bug"}  # student copies whose cells before the first stub load MNIST
+
+
 @pytest.fixture(scope="module")
 def executed_students() -> dict[Path, nbformat.NotebookNode]:
     """Every student copy executed as a learner would on opening it (three kernels at a time)."""
@@ -342,6 +346,10 @@ def executed_students() -> dict[Path, nbformat.NotebookNode]:
 def test_student_copy_fails_only_with_the_exercise_stub(
     path: Path, executed_students: dict[Path, nbformat.NotebookNode]
 ) -> None:
+    from infogan_edu.data import find_dataset
+
+    if path.stem in TRAINS_ON_MNIST and find_dataset("mnist") is None:
+        pytest.skip("MNIST not found locally (set INFOGAN_EDU_DATA to a folder with mnist/)")
     nb = executed_students[path]
     number = nb.metadata["exercise"]["number"]
     first_stub = min(i for i, c in enumerate(nb.cells) if "exercise" in c.metadata.get("tags", []))
@@ -1016,3 +1024,106 @@ def test_category_count_benchmark_runs_tiny(tmp_path: Path) -> None:
     runs = ex09.load_results({q: "A" for q in ex09.QUESTIONS}, folder=tmp_path)
     assert [r.images.shape for r in runs.values()] == [(k, 4, 28, 28) for k in ex09.KS]
     assert all(r.contingency.sum() == 10_000 for r in runs.values())
+
+
+# ------------------------------------------------------------------ exercise 10: find the bug
+# the answer, kept here as a table (the exercise module hides it from the notebook)
+EX10_ANSWER = {"A": "normal-codes", "B": "info-misses-g", "C": "softmax-twice"}
+
+
+def _ex10_runs() -> dict:
+    """Hand-made runs with the symptoms of each step (40 logged windows): no training."""
+    from infogan_edu.exercises.ex10_find_the_bug import StepRun
+
+    def run(step, li_cat, li_cont, outside=0.0, grad=2.0):
+        codes = np.full((2000, 2), 0.5)
+        codes[: int(2000 * outside)] = 2.0  # this share of the codes lies outside [-1, 1]
+        steps = list(range(20, 820, 20))
+        curve = lambda start, end: [*np.linspace(start, end, 35), *[end] * 5]  # noqa: E731  flat for 5 windows
+        return StepRun(step, steps, curve(0.1, li_cat), curve(-0.9, li_cont), [1.0] * 40, [1.0] * 40, [0.6] * 40,
+                       [0.4] * 40, np.zeros((10, 6, 28, 28), np.uint8), codes, grad, 1.0)  # fmt: skip
+
+    return {
+        "reference": run("reference", 2.25, 1.65),
+        "A": run("A", 2.24, 0.95, outside=0.32),
+        "B": run("B", 0.19, -0.36, grad=1.0),
+        "C": run("C", 0.68, 2.13),
+    }
+
+
+def test_ex10_right_diagnosis_passes_and_case_and_spaces_do_not_matter() -> None:
+    from infogan_edu.exercises import ex10_find_the_bug as ex10
+
+    assert {s: ex10._planted(s) for s in ex10.STEPS} == EX10_ANSWER
+    result = quiet(ex10.check_diagnosis, EX10_ANSWER, _ex10_runs())
+    assert result and "A is normal-codes, B is info-misses-g and C is softmax-twice" in result.message
+    assert quiet(ex10.check_diagnosis, {k: f" {v.upper()} " for k, v in EX10_ANSWER.items()}, _ex10_runs())
+
+
+@pytest.mark.parametrize(
+    ("step", "guess", "phrase"),
+    [
+        ("A", "softmax-twice", "caps L_I(cat) at 0.84 nats; step A reached 2.24"),
+        ("A", "info-misses-g", "L_I(cat) stays low; step A's ended at 2.24"),
+        ("A", "mse-for-nll", "starts near 2 ln 2 - 1/3 = 1.05 nats"),
+        ("A", "batchnorm-eps", "does not change what G is fed; step A drew 32% of its codes outside [-1, 1]"),
+        ("B", "softmax-twice", "L_I(cont) would climb about as high as the reference's (1.65 nats at the end)"),
+        ("B", "normal-codes", "step B drew 0% outside [-1, 1]"),
+        ("B", "no-zero-grad", "many times the reference's (2.00); step B's is 1.00"),
+        ("B", "separate-q", "leaves both L_I curves close to the reference's (2.25 and 1.65 nats"),
+        ("C", "info-misses-g", "L_I(cont) would stay well below the reference's (1.65 nats at the end); step C's"),
+        ("C", "mse-for-nll", "can never pass 2 ln 2 = 1.39 nats; step C's reached 2.13"),
+    ],
+)
+def test_ex10_a_wrong_diagnosis_is_explained_with_the_runs_numbers(step: str, guess: str, phrase: str) -> None:
+    from infogan_edu.exercises import ex10_find_the_bug as ex10
+
+    result = quiet(ex10.check_diagnosis, {**EX10_ANSWER, step: guess}, _ex10_runs())
+    assert not result and result.message.startswith("✗ Exercise 10: 2 of 3 right.")
+    assert f"step {step} is not {guess}: " in result.message and phrase in result.message, result.message
+    assert "\nHint 1: " in result.message and "More hints" not in result.message
+
+
+def test_ex10_blank_unknown_and_missing_runs() -> None:
+    from infogan_edu.exercises import ex10_find_the_bug as ex10
+
+    with pytest.raises(NotImplementedError, match="^Exercise 10: write your answer here$"):
+        ex10.check_diagnosis({**EX10_ANSWER, "B": None}, _ex10_runs())
+    unknown = quiet(ex10.check_diagnosis, {**EX10_ANSWER, "C": "softmax"}, _ex10_runs())
+    assert not unknown and "the diagnosis of step C is 'softmax'" in unknown.message
+    assert "'softmax-twice'" in unknown.message
+    runs = _ex10_runs()
+    del runs["reference"]
+    assert "runs has no reference" in quiet(ex10.check_diagnosis, EX10_ANSWER, runs).message
+
+
+def test_ex10_student_copy_maps_no_step_to_a_bug() -> None:
+    """The suspects are listed (their names come from SUSPECTS at run time); no code cell, output or metadata of the
+    learner's copy names one, so nothing there pairs a step with its bug."""
+    from infogan_edu.exercises import ex10_find_the_bug as ex10
+
+    path = ROOT / "exercises" / "ex10_find_the_bug.ipynb"
+    raw = json.loads(path.read_text())
+    nb = nbformat.read(path, as_version=4)
+    metadata = json.dumps(raw["metadata"]) + json.dumps([c["metadata"] for c in raw["cells"]])
+    for name in ex10.SUSPECTS:
+        assert name not in metadata
+        assert not any(name in c.source for c in nb.cells if c.cell_type == "code"), name
+    assert all(not c.get("outputs") for c in raw["cells"])
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for step, name in EX10_ANSWER.items():
+        assert not re.search(rf"\b{step}\b[^.\n]{{0,60}}{name}|{name}[^.\n]{{0,60}}\b{step}\b", markdown), name
+
+
+@pytest.mark.slow
+def test_ex10_steps_carry_their_symptoms_on_a_tiny_run() -> None:
+    """run_step wires each step to its bug: A's codes leave [-1, 1], C stays under the softmax cap."""
+    from infogan_edu.bugs import softmax_twice_ceiling
+    from infogan_edu.exercises import ex10_find_the_bug as ex10
+
+    images = np.random.default_rng(0).integers(0, 256, size=(256, 28, 28), dtype=np.uint8)
+    runs = {s: ex10.run_step(s, images, steps=20) for s in (*ex10.STEPS, "reference")}
+    assert 0.28 < (np.abs(runs["A"].codes) > 1).mean() < 0.36 and (np.abs(runs["reference"].codes) <= 1).all()
+    assert max(runs["C"].li_cat) <= softmax_twice_ceiling(10) + 1e-6
+    assert runs["B"].images.shape == (10, 6, 28, 28) and runs["B"].images.dtype == np.uint8
+    assert len(runs["B"].li_cat) == 1 and runs["B"].log_step == [20]

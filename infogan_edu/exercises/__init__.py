@@ -7,6 +7,8 @@ r"""Automatic checks for the exercise notebooks in `exercises/`, one module per 
     ex05_traversal_batch     check_traversal
     ex06_hungarian_accuracy  check_hungarian_accuracy
     ex08_training_step       check_optimizers, check_training_step, against `infogan_edu.train.Trainer`
+    ex09_category_count      check_predictions, then the precomputed runs of `benchmarks/category_count.py`
+    ex10_find_the_bug        check_diagnosis, of three steps that each carry a bug of `infogan_edu.bugs`
     _checks                  what they share: CheckResult, ExerciseCheckFailed, and the reporting helpers
 
 Each check runs a learner's function on several inputs, edge cases included (a one-hot posterior,

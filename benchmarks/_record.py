@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 import time
@@ -40,7 +41,9 @@ def provenance(script: str, argv: Sequence[str] | None = None) -> dict[str, str]
 def write_json(path: Path, payload: dict[str, Any], script: str, argv: Sequence[str] | None = None) -> Path:
     """Write {provenance..., **payload} to `path` as indented JSON; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({**provenance(script, argv), **payload}, indent=1) + "\n")
+    tmp = path.with_name(f".{path.name}.part")  # then renamed: a run stopped mid-write leaves the last whole file
+    tmp.write_text(json.dumps({**provenance(script, argv), **payload}, indent=1) + "\n")
+    os.replace(tmp, path)
     return path
 
 

@@ -241,8 +241,10 @@ class Trainer:
         if not h.step:
             return "no logging window yet"
         parts = [f"D loss {h.loss_d[-1]:.3f}", f"G loss {h.loss_g[-1]:.3f}"]
-        if self.config.lambda_cat > 0:  # with lambda_cat = 0 nothing trains Q's categorical output
+        if self.config.lambda_cat > 0 and self.config.categorical:  # else nothing trains a categorical output
             parts.append(f"L_I(c1) {h.li_cat[-1]:.3f} nats")
+        elif not self.config.categorical and self.config.lambda_cont > 0:  # continuous codes alone (the 3D heads)
+            parts.append(f"L_I(cont) {h.li_cont[-1]:.3f} nats")
         if h.eval_step and h.eval_step[-1] == self.step:
             parts.append(f"test accuracy {h.accuracy[-1]:.3f}")
         return ", ".join(parts)

@@ -345,6 +345,8 @@ def _load(kind: str, n: int, seed: int) -> tuple[Tensor, dict[str, Tensor]]:
         pass
     except (ChecksumError, ValueError) as exc:
         warnings.warn(f"{exc}; rendering it again", stacklevel=3)
+    # the first use renders for minutes (about 300 heads/s on one core): say so, once, before the wait
+    print(f"rendering {n:,} {kind} (seed {seed}) once, into {path}; later runs read that file", flush=True)
     images, factors = _sample(kind, n, torch.Generator().manual_seed(seed))
     _write_cached(path, images, factors)
     return images, factors

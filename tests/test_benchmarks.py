@@ -230,7 +230,7 @@ def test_select_and_seed_study_run_tiny(tmp_path: Path) -> None:
     assert text.count("**picked**") == 1 and "median accuracy of the 1 picks" in text
     assert all(has_row(text, "0", str(s)) for s in (0, 1, 2))  # every seed is listed, not only the pick
     study = run("benchmarks/seed_study.py", "--runs", str(tmp_path / "cpu-k3-g0"), "--images", "500", "--groups", "2")
-    assert "## Spearman rho" in study and has_row(study, "agreement (the default rule)")
+    assert "## Spearman rho" in study and has_row(study, "stability (the default rule)")
     for criterion in ("agreement", "balance", "stability", "confidence"):  # the three groups of two, per criterion
         assert has_row(study, "2", criterion, "3")
 

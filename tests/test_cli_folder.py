@@ -118,7 +118,7 @@ def test_rgb_folder_run_at_the_default_size_opens_in_both_explorers(tmp_path: Pa
 def test_several_seeds_on_a_folder_pick_on_the_training_images(tmp_path: Path, capsys) -> None:
     folder, out = photos(tmp_path / "photos", n=16), tmp_path / "seeds"
     assert train(folder, out, "--image-size", "28", "--seeds", "0-1", "--steps", "2") == 0
-    assert "label-free pick (agreement, unlabelled train images)" in capsys.readouterr().out
+    assert "label-free pick (stability, unlabelled train images)" in capsys.readouterr().out
     assert sorted(p.parent.name for p in out.glob("seed-*/checkpoint.pt")) == ["seed-0", "seed-1"]
 
 

@@ -246,7 +246,7 @@ def test_cli_trains_seeds_resumes_them_and_picks_without_labels(tmp_path: Path, 
     args += ["--set", "width=0.125", "--set", "batch_size=16", "--set", "eval_every=2", "--set", "log_every=2"]
     assert cli.main([*args, "--steps", "2"]) == 0
     out = capsys.readouterr().out
-    assert "label-free pick (agreement" in out and "| 4 | 2 |" in out and "| 7 | 2 |" in out
+    assert "label-free pick (stability" in out and "| 4 | 2 |" in out and "| 7 | 2 |" in out
     for seed in (4, 7):
         assert json.loads((tmp_path / f"seed-{seed}" / "summary.json").read_text())["seed"] == seed
     assert cli.main([*args, "--steps", "2"]) == 2  # the folders are taken

@@ -3,7 +3,7 @@
     python benchmarks/colour_figures.py --preset svhn --out runs/gpu/svhn      # Figure 4 (SVHN)
     python benchmarks/colour_figures.py --preset celeba --out runs/gpu/celeba  # Figure 5 (CelebA)
 
-(benchmarks/gpu/svhn.sh and celeba.sh wrap these for a GPU session.) The run goes to RUN/checkpoint.pt (--run,
+(benchmarks/gpu/colour_figures.sh wraps this for a GPU session.) The run goes to RUN/checkpoint.pt (--run,
 default OUT/run); then:
 
 - OUT/<preset>-c<i>.png for every code c_i, the layout of the paper's Figures 4 and 5: each row one draw of the

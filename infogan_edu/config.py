@@ -241,7 +241,7 @@ CPU = TrainConfig(
 #   CelebA: ten 10-way categorical codes and 128 noise variables (G's input: 228), no continuous code.
 # The paper gives no batch size or step count for them: batch 128 and sigma = 1 for the continuous codes are the
 # original code's (as in `paper`), and 5,000 steps (50 epochs of 100 updates, the original code's schedule) keeps
-# the three paper presets equally long (benchmarks/gpu/svhn.sh and celeba.sh take STEPS=... to change it).
+# the three paper presets equally long (benchmarks/gpu/colour_figures.sh takes STEPS=... to change it).
 SVHN = PAPER.replace(
     preset="svhn", dataset="svhn", network="svhn-celeba", noise=124, categorical=(10,) * 4, continuous=4
 )

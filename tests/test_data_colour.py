@@ -2,14 +2,10 @@
 served on 127.0.0.1, with the expected sizes and SHA-256s patched to theirs. Nothing leaves the machine."""
 
 import dataclasses
-import functools
 import hashlib
 import io
 import re
-import socket
-import threading
 import zipfile
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +17,8 @@ from infogan_edu.data import celeba, published
 from infogan_edu.data import datasets as ds
 from infogan_edu.data import download as dl
 from infogan_edu.data.published import DataFormatError
+
+from ._loopback import closed_port_url, mirror
 
 # --- SVHN: X (32, 32, 3, N) uint8 and y (N, 1) with 10 for the digit 0, as in the published .mat files ----------
 DIGITS = {"train": [10, 1, 2, 3, 9, 10, 7], "test": [4, 10, 5]}
@@ -94,24 +92,6 @@ def write_files(folder: Path) -> dict[str, dict[str, bytes]]:
     return contents
 
 
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/files/"
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    requests_seen: list[str]
-
-    def do_GET(self):  # noqa: N802 (name fixed by http.server)
-        self.requests_seen.append(self.path)
-        super().do_GET()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server(tmp_path):
     """tmp_path/www/good/<dataset>/ holds the files; /bad/<dataset>/ the same names with other bytes."""
@@ -121,15 +101,8 @@ def server(tmp_path):
         (www / "bad" / name).mkdir(parents=True)
         for filename, data in files.items():
             (www / "bad" / name / filename).write_bytes(bytes(b ^ 1 for b in data))  # same size, other content
-    seen: list[str] = []
-    handler = type("Handler", (_Handler,), {"requests_seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(www)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{httpd.server_address[1]}", "contents": contents, "seen": seen}
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with mirror(www) as (base, seen):
+        yield {"base": base, "contents": contents, "seen": seen}
 
 
 def expect(monkeypatch, name: str, filename: str, data: bytes) -> None:
@@ -138,7 +111,7 @@ def expect(monkeypatch, name: str, filename: str, data: bytes) -> None:
         published.FILES[name][filename],
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        urls=(closed_port_url() + filename,),
+        urls=(closed_port_url("files/") + filename,),
     )
     monkeypatch.setitem(published.FILES[name], filename, entry)
 
@@ -165,7 +138,7 @@ def tree(folder: Path) -> list[str]:
 
 
 def good(server, name: str) -> list[str]:
-    return [closed_port_url(), f"{server['base']}/good/{name}/"]
+    return [closed_port_url("files/"), f"{server['base']}/good/{name}/"]
 
 
 # --- SVHN ---------------------------------------------------------------------------------------------------
@@ -213,7 +186,7 @@ def test_a_damaged_cached_copy_is_fetched_again(env, server):
 
 
 def test_wrong_and_missing_downloads_are_one_error_that_lists_every_place(env, server):
-    dead, bad, missing = closed_port_url(), f"{server['base']}/bad/svhn/", f"{server['base']}/missing/"
+    dead, bad, missing = closed_port_url("files/"), f"{server['base']}/bad/svhn/", f"{server['base']}/missing/"
     with pytest.raises(ds.DataNotFoundError) as info:
         ds.load_dataset("svhn", "train", mirrors=[dead, missing, bad])
     message = str(info.value)

@@ -1,11 +1,7 @@
 """The real download path (pooch over HTTP) against mirrors served on 127.0.0.1 by this test."""
 
-import functools
 import gzip
 import hashlib
-import socket
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +10,8 @@ import pytest
 from infogan_edu.data import datasets as ds
 from infogan_edu.data import download as dl
 from infogan_edu.data.idx import write_idx
+
+from ._loopback import closed_port_url, mirror
 
 N = {"train": 12, "test": 5}
 
@@ -35,24 +33,6 @@ def write_split_files(folder: Path) -> dict[str, str]:
     return hashes
 
 
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/mnist/"
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    requests_seen: list[str]
-
-    def do_GET(self):  # noqa: N802 (name fixed by http.server)
-        self.requests_seen.append(self.path)
-        super().do_GET()
-
-    def log_message(self, *args):  # keep the test output quiet
-        pass
-
-
 @pytest.fixture
 def server(tmp_path):
     """Serve tmp_path/www on a free loopback port: /good/ has the files, /bad/ has wrong ones."""
@@ -61,16 +41,8 @@ def server(tmp_path):
     (www / "bad").mkdir()
     for filename in hashes:  # valid IDX files, but not the expected content
         write_idx(np.full((3, 28, 28), 7, np.uint8), www / "bad" / filename)
-    seen: list[str] = []
-    handler = type("Handler", (_Handler,), {"requests_seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(www)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield {"base": base, "hashes": hashes, "seen": seen}
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with mirror(www) as (base, seen):
+        yield {"base": base, "hashes": hashes, "seen": seen}
 
 
 @pytest.fixture
@@ -82,7 +54,8 @@ def env(tmp_path, monkeypatch, server):
     monkeypatch.setenv(dl.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setattr(ds, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": []})
-    monkeypatch.setattr(dl, "MIRRORS", {"mnist": [closed_port_url()], "fashion-mnist": [closed_port_url()]})
+    dead = closed_port_url("mnist/")
+    monkeypatch.setattr(dl, "MIRRORS", {"mnist": [dead], "fashion-mnist": [dead]})
     monkeypatch.setattr(dl, "TIMEOUT_S", 5.0)
     monkeypatch.setitem(dl.SHA256, "mnist", server["hashes"])
     return {"data_root": data_root, "cache": tmp_path / "cache"}
@@ -95,7 +68,7 @@ def tree(folder: Path) -> list[str]:
 def test_failover_skips_dead_missing_and_wrong_mirrors(env, server, monkeypatch):
     monkeypatch.setattr(dl, "PROGRESSBAR", True)  # the default, through pooch's tqdm bar
     base = server["base"]
-    mirrors = [closed_port_url(), f"{base}/missing/", f"{base}/bad/", f"{base}/good/"]
+    mirrors = [closed_port_url("mnist/"), f"{base}/missing/", f"{base}/bad/", f"{base}/good/"]
     before = tree(env["data_root"])
     images, labels = ds.load_mnist("train", mirrors=mirrors)
     expected_images, expected_labels = fake_arrays("train")
@@ -115,7 +88,7 @@ def test_failover_skips_dead_missing_and_wrong_mirrors(env, server, monkeypatch)
 
 
 def test_default_mirror_table_is_used(env, server, monkeypatch):
-    monkeypatch.setitem(dl.MIRRORS, "mnist", [closed_port_url(), f"{server['base']}/good/"])
+    monkeypatch.setitem(dl.MIRRORS, "mnist", [closed_port_url("mnist/"), f"{server['base']}/good/"])
     images, _ = ds.load_mnist("test")
     assert images.shape == (5, 28, 28)
     assert (env["cache"] / "mnist" / "t10k-images-idx3-ubyte.gz").is_file()
@@ -147,7 +120,7 @@ def test_unwritable_root_falls_back_to_the_cache(env, server, tmp_path):
 
 
 def test_offline_error_lists_every_place_and_mirror(env, server):
-    dead = closed_port_url()
+    dead = closed_port_url("mnist/")
     missing = f"{server['base']}/missing/"
     with pytest.raises(ds.DataNotFoundError) as info:
         ds.load_mnist("train", mirrors=[dead, missing])

@@ -16,10 +16,7 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +28,7 @@ from infogan_edu.data import download as dl
 from infogan_edu.data.idx import IDXFormatError, write_idx
 from infogan_edu.train import NonFiniteLossError, Trainer
 
+from .._loopback import mirror
 from .common import ROOT, Outcome, environment, patched, patched_item, tiny_config, tiny_images
 
 # ------------------------------------------------------------------------------------------------ SIGKILL
@@ -110,33 +108,6 @@ def trial_sigkill(rng: random.Random, work: Path, mid_save: bool | None = None) 
 
 
 # ------------------------------------------------------------------------------------------------ user cache
-class _Quiet(SimpleHTTPRequestHandler):
-    seen: list[str]
-
-    def do_GET(self) -> None:  # noqa: N802 (name fixed by http.server)
-        self.seen.append(self.path)
-        super().do_GET()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def mirror(folder: Path) -> Iterator[tuple[str, list[str]]]:
-    """Serve `folder` on a free port of 127.0.0.1 only; yields (base URL, paths requested)."""
-    seen: list[str] = []
-    handler = type("Handler", (_Quiet,), {"seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
-
-
 CORRUPTIONS = ["flip", "cut", "empty", "other-file", "garbage", "uncompressed-flip"]
 
 

@@ -124,8 +124,8 @@ def env(tmp_path, monkeypatch, server):
     monkeypatch.setenv(ds.DATA_ENV, str(data_root))
     monkeypatch.setenv(dl.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setattr(published, "TIMEOUT_S", 5.0)
-    monkeypatch.setattr(published, "PROGRESSBAR", False)
+    monkeypatch.setattr(dl, "TIMEOUT_S", 5.0)
+    monkeypatch.setattr(dl, "PROGRESSBAR", False)
     for name, files in server["contents"].items():
         monkeypatch.setitem(published.FILES, name, dict(published.FILES[name]))  # a copy the test may change
         for filename, data in files.items():

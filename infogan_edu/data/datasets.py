@@ -37,6 +37,7 @@ from .download import (
     SHA256,
     DataNotFoundError,
     cache_dir,
+    download_attempt,
     download_files,
     read_verified,
     remove_if_empty,
@@ -262,13 +263,7 @@ def _not_found_message(
         if loc.source == "user cache" and not env_set:
             lines.append(f"  - ${DATA_ENV}: not set")
         lines.append(f"  - {_describe(loc, files)}")
-    if not download:
-        lines.append("Downloading was switched off (download=False).")
-    elif target is None:
-        lines.append("Found no writable folder to download into (root= and the user cache are read-only).")
-    else:
-        lines.append(f"Tried to download into {target} from:")
-        lines += [f"  - {err}" for err in mirror_errors]
+    lines += download_attempt(download, target, mirror_errors)
     lines += [
         "To fix it, do one of these:",
         f"  - set {DATA_ENV} to a folder that contains {name}/ with the four files {', '.join(ALL_FILES)};",

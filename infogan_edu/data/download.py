@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,9 @@ __all__ = [
     "ChecksumError",
     "DataNotFoundError",
     "cache_dir",
+    "download_attempt",
     "download_files",
+    "download_verified",
     "read_verified",
     "remove_if_empty",
     "writable_folder",
@@ -186,34 +189,55 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _download_file(
-    name: str, filename: str, folder: Path, mirrors: list[str], errors: list[str]
+def download_attempt(download: bool, target: Path | None, errors: list[str]) -> list[str]:
+    """The lines of a not-found message that say what became of the download: switched off, no writable folder,
+    or the addresses tried and why each failed."""
+    if not download:
+        return ["Downloading was switched off (download=False)."]
+    if target is None:
+        return ["Found no writable folder to download into (root= and the user cache are read-only)."]
+    return [f"Tried to download into {target} from:", *(f"  - {err}" for err in errors)]
+
+
+def download_verified(
+    urls: list[str], folder: Path, filename: str, problem: Callable[[Path], str | None], errors: list[str]
 ) -> Path | None:
-    """Download ``filename`` into ``folder`` from the first mirror that serves a verified copy.
+    """Download ``filename`` into ``folder`` from the first of ``urls`` that serves good bytes.
 
-    Appends one line per failed mirror to ``errors``; returns the final path or ``None``.
+    Each download streams into a temporary name beside its target; ``problem(path)`` says what is wrong with it
+    (``None``: nothing), and only a good file is renamed into place, so a cut download or a wrong file never lands
+    under the real name. Appends one line per failed address to ``errors``; returns the final path or ``None``.
     """
-    import pooch
+    import pooch  # lazily: only a download needs it
 
-    expected = SHA256[name][filename]
-    for base in mirrors:
-        url = base.rstrip("/") + "/" + filename
+    for url in urls:
         tmp = folder / f".{filename}.{secrets.token_hex(4)}.part"
         try:
-            downloader = pooch.HTTPDownloader(progressbar=PROGRESSBAR, chunk_size=1 << 16, timeout=TIMEOUT_S)
-            downloader(url, str(tmp), None)
-            actual = _sha256(decompress_bytes(tmp.read_bytes(), filename))
-            if actual != expected:
-                errors.append(f"{url}: wrong content (SHA-256 {actual[:16]}..., expected {expected[:16]}...)")
+            pooch.HTTPDownloader(progressbar=PROGRESSBAR, chunk_size=1 << 16, timeout=TIMEOUT_S)(url, str(tmp), None)
+            wrong = problem(tmp)
+            if wrong is not None:
+                errors.append(f"{url}: wrong content ({wrong})")
                 continue
             final = folder / filename
             os.replace(tmp, final)
             return final
-        except Exception as exc:  # any failure of one mirror means: try the next one
+        except Exception as exc:  # any failure of one address means: try the next one
             errors.append(f"{url}: {_short_error(exc)}")
         finally:
             tmp.unlink(missing_ok=True)
     return None
+
+
+def _download_file(name: str, filename: str, folder: Path, mirrors: list[str], errors: list[str]) -> Path | None:
+    """Download ``filename`` of dataset ``name`` from the first mirror whose copy has the expected SHA-256 (of
+    the uncompressed payload)."""
+    expected = SHA256[name][filename]
+
+    def problem(path: Path) -> str | None:
+        actual = _sha256(decompress_bytes(path.read_bytes(), filename))
+        return None if actual == expected else f"SHA-256 {actual[:16]}..., expected {expected[:16]}..."
+
+    return download_verified([m.rstrip("/") + "/" + filename for m in mirrors], folder, filename, problem, errors)
 
 
 def download_files(

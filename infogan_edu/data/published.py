@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,17 +30,16 @@ from .download import (
     DATA_ENV,
     ChecksumError,
     DataNotFoundError,
-    _short_error,
     cache_dir,
+    download_attempt,
+    download_verified,
     remove_if_empty,
     writable_folder,
 )
 
 __all__ = ["DataFormatError", "FILES", "PublishedFile", "fetch", "sha256_of"]
 
-TIMEOUT_S = 30.0  # per HTTP request
-PROGRESSBAR = True  # pooch's tqdm bar while downloading
-CHUNK = 1 << 20
+CHUNK = 1 << 20  # bytes hashed at a time (the download's timeout and progress bar: `download`)
 
 
 class DataFormatError(ValueError):
@@ -153,24 +151,7 @@ def _folders(name: str, root: str | os.PathLike | None) -> list[tuple[Path, str,
 
 def _download(expected: PublishedFile, folder: Path, urls: list[str], errors: list[str]) -> Path | None:
     """Stream the file from the first address that serves the published bytes into `folder`; None if none does."""
-    import pooch  # lazily: only a download needs it
-
-    for url in urls:
-        tmp = folder / f".{expected.name}.{secrets.token_hex(4)}.part"
-        try:
-            pooch.HTTPDownloader(progressbar=PROGRESSBAR, chunk_size=1 << 16, timeout=TIMEOUT_S)(url, str(tmp), None)
-            problem = _problem(tmp, expected)
-            if problem is not None:
-                errors.append(f"{url}: wrong content ({problem})")
-                continue
-            final = folder / expected.name
-            os.replace(tmp, final)
-            return final
-        except Exception as exc:  # any failure of one address means: try the next one
-            errors.append(f"{url}: {_short_error(exc)}")
-        finally:
-            tmp.unlink(missing_ok=True)
-    return None
+    return download_verified(urls, folder, expected.name, lambda path: _problem(path, expected), errors)
 
 
 def fetch(
@@ -217,13 +198,7 @@ def fetch(
     lines += [f"  - {source}: {folder / filename}" for folder, source, _ in folders]
     if not os.environ.get(DATA_ENV):
         lines.append(f"  - ${DATA_ENV}: not set")
-    if not download:
-        lines.append("Downloading was switched off (download=False).")
-    elif target is None:
-        lines.append("Found no writable folder to download into (root= and the user cache are read-only).")
-    else:
-        lines.append(f"Tried to download it into {target} from:")
-        lines += [f"  - {e}" for e in errors]
+    lines += download_attempt(download, target, errors)
     lines.append(
         f"To fix it, download {filename} by hand from {HOMEPAGES[name]}, put it in <folder>/{name}/ and set "
         f"{DATA_ENV}=<folder> (or pass root=<folder>); or connect to the internet and try again."
